@@ -1,0 +1,185 @@
+//! `demesh group …`: the groups this server hosts.
+
+use super::output::{human_time, print_json};
+use crate::config::Config;
+use crate::db::{Db, DbError, Group, NewGroup};
+use crate::urls::Urls;
+use crate::{group_name, keys};
+use anyhow::{anyhow, bail, Context};
+use clap::Subcommand;
+use serde::Serialize;
+use std::io::{BufRead, IsTerminal, Write};
+
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Create a group (with its own RSA-2048 key pair)
+    Create {
+        /// Lowercase name: the group's address is @NAME@your.host
+        name: String,
+        /// Name shown in apps [default: NAME]
+        #[arg(long, value_name = "TEXT")]
+        display_name: Option<String>,
+        /// Description shown on the group's profile
+        #[arg(long, value_name = "TEXT")]
+        summary: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the groups
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one group
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a setting: display-name TEXT | summary TEXT
+    Set {
+        name: String,
+        /// display-name or summary
+        key: String,
+        value: String,
+    },
+    /// Delete a group and everything it holds
+    Delete {
+        name: String,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// A group as the CLI shows it (never the private key).
+#[derive(Serialize)]
+struct GroupView {
+    name: String,
+    handle: String,
+    actor: String,
+    display_name: String,
+    summary: String,
+    created_at: String,
+}
+
+impl GroupView {
+    fn new(config: &Config, urls: &Urls, g: &Group) -> GroupView {
+        GroupView {
+            handle: format!("@{}@{}", g.name, config.acct_domain()),
+            actor: urls.group(&g.name),
+            name: g.name.clone(),
+            display_name: g.display_name.clone(),
+            summary: g.summary.clone(),
+            created_at: crate::documents::rfc3339(g.created_at),
+        }
+    }
+}
+
+pub fn run(config: Config, cmd: GroupCommand) -> anyhow::Result<()> {
+    let db = Db::connect(&config.database_url)?;
+    let urls = Urls::new(&config);
+    match cmd {
+        GroupCommand::Create {
+            name,
+            display_name,
+            summary,
+            json,
+        } => {
+            group_name::validate(&name).map_err(|e| anyhow!(e))?;
+            let (private_key_pem, public_key_pem) = keys::generate_rsa_pem()?;
+            let group = db
+                .create_group(NewGroup {
+                    display_name: display_name.unwrap_or_else(|| name.clone()),
+                    name,
+                    summary: summary.unwrap_or_default(),
+                    private_key_pem,
+                    public_key_pem,
+                })
+                .map_err(|e| match e {
+                    DbError::Conflict(msg) => anyhow!(msg),
+                    other => other.into(),
+                })?;
+            let view = GroupView::new(&config, &urls, &group);
+            if json {
+                return print_json(&view);
+            }
+            println!("created group {} ({})", view.handle, view.actor);
+        }
+        GroupCommand::List { json } => {
+            let groups = db.list_groups()?;
+            let views: Vec<_> = groups
+                .iter()
+                .map(|g| GroupView::new(&config, &urls, g))
+                .collect();
+            if json {
+                return print_json(&views);
+            }
+            if views.is_empty() {
+                println!("no groups yet: create one with `demesh group create NAME`");
+            }
+            for (v, g) in views.iter().zip(&groups) {
+                println!(
+                    "{:<24} {:<32} created {}",
+                    v.handle,
+                    v.display_name,
+                    human_time(g.created_at)
+                );
+            }
+        }
+        GroupCommand::Show { name, json } => {
+            let group = find(&db, &name)?;
+            let view = GroupView::new(&config, &urls, &group);
+            if json {
+                return print_json(&view);
+            }
+            println!("name:          {}", view.name);
+            println!("address:       {}", view.handle);
+            println!("actor:         {}", view.actor);
+            println!("display name:  {}", view.display_name);
+            println!("summary:       {}", view.summary);
+            println!("created:       {}", human_time(group.created_at));
+        }
+        GroupCommand::Set { name, key, value } => {
+            find(&db, &name)?;
+            match key.as_str() {
+                "display-name" => db.set_group_profile(&name, Some(&value), None)?,
+                "summary" => db.set_group_profile(&name, None, Some(&value))?,
+                other => bail!("unknown setting {other:?}: use display-name or summary"),
+            };
+            println!("{name}: {key} set");
+        }
+        GroupCommand::Delete { name, yes } => {
+            find(&db, &name)?;
+            if !yes && !confirm(&name)? {
+                bail!("not deleted");
+            }
+            db.delete_group(&name)?;
+            println!("deleted group {name}");
+        }
+    }
+    Ok(())
+}
+
+fn find(db: &Db, name: &str) -> anyhow::Result<Group> {
+    db.group_by_name(name).map_err(|e| match e {
+        DbError::NotFound => anyhow!("no group named {name:?} (see `demesh group list`)"),
+        other => other.into(),
+    })
+}
+
+/// Deleting is final, so a person must type the name; a script must say --yes.
+fn confirm(name: &str) -> anyhow::Result<bool> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        bail!("refusing to delete group {name:?} without --yes (no terminal to ask)");
+    }
+    print!("Delete group {name:?} and everything it holds? Type its name to confirm: ");
+    std::io::stdout().flush()?;
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("reading the confirmation")?;
+    Ok(line.trim() == name)
+}

@@ -1,0 +1,155 @@
+//! Opening the right backend from `DATABASE_URL`, per-connection settings,
+//! and the embedded migrations of each backend.
+
+use anyhow::{bail, Context};
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Sqlite(SqliteConnection),
+    Pg(PgConnection),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Splits `DATABASE_URL` into the backend and the string diesel wants.
+/// A URL without a known scheme is refused rather than guessed at: a typo
+/// must not silently create an empty SQLite file somewhere.
+pub fn parse_url(url: &str) -> anyhow::Result<(Backend, String)> {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        if path.is_empty() {
+            bail!("DATABASE_URL {url:?} names no file: use sqlite://PATH, e.g. sqlite://demesh.db");
+        }
+        return Ok((Backend::Sqlite, path.to_string()));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok((Backend::Postgres, url.to_string()));
+    }
+    let scheme = url.split(':').next().unwrap_or_default();
+    bail!(
+        "DATABASE_URL has unsupported scheme {scheme:?}: use sqlite://PATH or postgres://USER@HOST/DB"
+    )
+}
+
+/// SQLite settings that must hold on every connection, not only the first:
+/// the CLI and the server open the same file at the same time.
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
+        if let DbConn::Sqlite(c) = conn {
+            // busy_timeout first: every later statement may meet a writer.
+            // journal_mode=WAL is a property of the file, set once at open.
+            c.batch_execute(
+                "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                 PRAGMA synchronous = NORMAL;",
+            )
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+pub fn open_pool(url: &str) -> anyhow::Result<(Backend, Pool<ConnectionManager<DbConn>>)> {
+    let (backend, target) = parse_url(url)?;
+    // One direct connection first: r2d2 would retry for its whole timeout
+    // and then report only "timed out", hiding the real cause.
+    match backend {
+        Backend::Sqlite => {
+            let mut c = SqliteConnection::establish(&target)
+                .with_context(|| format!("cannot open SQLite database {target:?}"))?;
+            c.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")
+                .with_context(|| format!("cannot use SQLite database {target:?}"))?;
+        }
+        Backend::Postgres => {
+            PgConnection::establish(&target)
+                .map_err(|e| anyhow::anyhow!("{}", one_line(&e.to_string())))
+                .context("cannot connect to PostgreSQL")?;
+        }
+    }
+    let manager = ConnectionManager::<DbConn>::new(match backend {
+        Backend::Sqlite => target,
+        Backend::Postgres => url.to_string(),
+    });
+    let pool = Pool::builder()
+        .max_size(match backend {
+            // SQLite serialises writers anyway; a few readers are plenty.
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16,
+        })
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(10))
+        .connection_customizer(Box::new(SqlitePragmas))
+        .build(manager)
+        .context("cannot open the database connection pool")?;
+    Ok((backend, pool))
+}
+
+/// libpq reports errors over several lines; operators want one.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<usize> {
+    let applied = match conn {
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len()),
+    };
+    applied.map_err(|e| anyhow::anyhow!("migrating the database failed: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_pick_their_backend() {
+        let (b, p) = parse_url("sqlite://demesh.db").expect("sqlite url");
+        assert_eq!((b, p.as_str()), (Backend::Sqlite, "demesh.db"));
+        let (b, p) = parse_url("sqlite:///var/lib/demesh.db").expect("absolute path");
+        assert_eq!((b, p.as_str()), (Backend::Sqlite, "/var/lib/demesh.db"));
+        let (b, _) = parse_url("postgres://u@localhost/demesh").expect("pg url");
+        assert_eq!(b, Backend::Postgres);
+        assert_eq!(
+            parse_url("postgresql://x/y").expect("alias").0,
+            Backend::Postgres
+        );
+    }
+
+    #[test]
+    fn unknown_or_empty_urls_are_refused() {
+        let err = parse_url("mysql://root@localhost/x").expect_err("mysql");
+        assert!(
+            err.to_string().contains("unsupported scheme \"mysql\""),
+            "{err}"
+        );
+        assert!(parse_url("demesh.db").is_err());
+        assert!(parse_url("sqlite://").is_err());
+    }
+}

@@ -1,0 +1,110 @@
+//! Storage. Every SQL statement demesh runs lives below this module, behind
+//! methods of [`Db`] named for what they do (`db.create_group(…)`), so that
+//! handlers, the CLI and the delivery worker never see diesel.
+//!
+//! One binary serves both backends: the scheme of `DATABASE_URL` picks
+//! SQLite or PostgreSQL at run time through diesel's `MultiConnection`.
+
+mod connection;
+mod groups;
+mod instance;
+pub mod schema;
+
+pub use connection::{Backend, DbConn};
+pub use groups::{Group, NewGroup};
+
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use thiserror::Error;
+
+/// Errors from the storage layer, kept apart from diesel's so callers can
+/// tell "not there" and "already there" from a broken database.
+#[derive(Debug, Error)]
+pub enum DbError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("database connection pool: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("database task failed: {0}")]
+    Task(String),
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// A handle on the database: cheap to clone (the pool is shared).
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<ConnectionManager<DbConn>>,
+    backend: Backend,
+}
+
+impl Db {
+    /// Connects, checks that the database answers, and applies pending
+    /// migrations. Errors are one line a person can act on.
+    pub fn connect(database_url: &str) -> anyhow::Result<Db> {
+        let db = Db::open(database_url)?;
+        db.migrate()?;
+        Ok(db)
+    }
+
+    /// Connects without touching the schema (for `demesh migrate`).
+    pub fn open(database_url: &str) -> anyhow::Result<Db> {
+        let (backend, pool) = connection::open_pool(database_url)?;
+        Ok(Db { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies the embedded migrations of this backend; returns how many ran.
+    pub fn migrate(&self) -> anyhow::Result<usize> {
+        let mut conn = self.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
+        connection::run_migrations(&mut conn)
+    }
+
+    pub(crate) fn conn(&self) -> DbResult<PooledConnection<ConnectionManager<DbConn>>> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs blocking database work off the async executor.
+    pub async fn call<T, F>(&self, f: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Db) -> DbResult<T> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || f(&db))
+            .await
+            .map_err(|e| DbError::Task(e.to_string()))?
+    }
+
+    /// A cheap liveness query for health checks and start-up.
+    pub fn ping(&self) -> DbResult<()> {
+        use diesel::RunQueryDsl;
+        let mut conn = self.conn()?;
+        diesel::sql_query("SELECT 1").execute(&mut *conn)?;
+        Ok(())
+    }
+}
+
+/// Milliseconds since the Unix epoch: the one time format stored.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Runs the same diesel expression on whichever backend the connection is,
+/// so that each arm compiles with that backend's full feature set
+/// (`ON CONFLICT`, `RETURNING`), which the derived `MultiBackend` lacks.
+macro_rules! per_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite($c) => $body,
+            $crate::db::DbConn::Pg($c) => $body,
+        }
+    };
+}
+pub(crate) use per_backend;

@@ -1,0 +1,137 @@
+//! The ActivityPub documents that describe our actors.
+
+use crate::db::Group;
+use crate::urls::Urls;
+use activitystreams::{context, security};
+use serde_json::{json, Value};
+
+/// The JSON-LD context of actor documents: ActivityStreams, the security
+/// vocabulary (publicKey) and the extension terms Mastodon reads.
+fn actor_context() -> Value {
+    json!([
+        context().as_str(),
+        security().as_str(),
+        {
+            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+            "toot": "http://joinmastodon.org/ns#",
+            "discoverable": "toot:discoverable",
+            "indexable": "toot:indexable"
+        }
+    ])
+}
+
+pub fn group_actor(urls: &Urls, group: &Group) -> Value {
+    let id = urls.group(&group.name);
+    json!({
+        "@context": actor_context(),
+        "id": id,
+        "type": "Group",
+        "preferredUsername": group.name,
+        "name": group.display_name,
+        "summary": text_to_html(&group.summary),
+        "url": id,
+        "inbox": urls.group_inbox(&group.name),
+        "outbox": urls.group_outbox(&group.name),
+        "followers": urls.group_followers(&group.name),
+        "following": urls.group_following(&group.name),
+        "endpoints": { "sharedInbox": urls.shared_inbox() },
+        "publicKey": {
+            "id": urls.group_key_id(&group.name),
+            "owner": id,
+            "publicKeyPem": group.public_key_pem,
+        },
+        // Every follow is a request the admin approves; the group is not
+        // to be listed in directories or search.
+        "manuallyApprovesFollowers": true,
+        "discoverable": false,
+        "indexable": false,
+        "published": rfc3339(group.created_at),
+    })
+}
+
+/// The instance actor (FEP-2677): signs our outgoing GETs.
+pub fn instance_actor(urls: &Urls, domain: &str, public_key_pem: &str) -> Value {
+    let id = urls.instance_actor();
+    json!({
+        "@context": actor_context(),
+        "id": id,
+        "type": "Application",
+        "preferredUsername": domain,
+        "name": "demesh",
+        "summary": "The server actor of this demesh instance. It signs requests; it does not post.",
+        "url": urls.base(),
+        "inbox": urls.shared_inbox(),
+        "outbox": format!("{id}/outbox"),
+        "endpoints": { "sharedInbox": urls.shared_inbox() },
+        "publicKey": {
+            "id": urls.instance_key_id(),
+            "owner": id,
+            "publicKeyPem": public_key_pem,
+        },
+        "manuallyApprovesFollowers": true,
+        "discoverable": false,
+        "indexable": false,
+    })
+}
+
+/// An OrderedCollection that shows only its size: items of a private group
+/// are never listed to strangers.
+pub fn counted_collection(id: &str, total: i64) -> Value {
+    json!({
+        "@context": context().as_str(),
+        "id": id,
+        "type": "OrderedCollection",
+        "totalItems": total,
+    })
+}
+
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Admin-written plain text as HTML paragraphs (the `summary` is HTML).
+pub fn text_to_html(text: &str) -> String {
+    text.split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>", escape_html(p).replace('\n', "<br>")))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_are_escaped_paragraphs() {
+        assert_eq!(
+            text_to_html("Hi <b>&\n you\n\nsecond"),
+            "<p>Hi &lt;b&gt;&amp;<br> you</p><p>second</p>"
+        );
+        assert_eq!(text_to_html(""), "");
+    }
+
+    #[test]
+    fn timestamps_are_utc_seconds() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000_123), "2023-11-14T22:13:20Z");
+    }
+}

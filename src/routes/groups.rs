@@ -1,0 +1,89 @@
+//! The group actor, its HTML page, and its collections.
+
+use super::negotiate::{activity_json, html, wants_html};
+use crate::db::{DbError, Group};
+use crate::documents::{counted_collection, escape_html, group_actor, text_to_html};
+use crate::error::Error;
+use crate::server::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+async fn find_group(state: &AppState, name: String) -> Result<Group, Error> {
+    state
+        .db
+        .call(move |db| db.group_by_name(&name))
+        .await
+        .map_err(|e| match e {
+            DbError::NotFound => Error::NotFound,
+            other => other.into(),
+        })
+}
+
+/// Public on purpose: remote servers must fetch it, unsigned, to follow.
+pub async fn actor(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let group = find_group(&state, path.into_inner()).await?;
+    if wants_html(&req) {
+        return Ok(html(group_page(&state, &group)));
+    }
+    Ok(activity_json(&group_actor(&state.urls, &group)))
+}
+
+fn group_page(state: &AppState, group: &Group) -> String {
+    let handle = escape_html(&format!("@{}@{}", group.name, state.config.acct_domain()));
+    let title = escape_html(&group.display_name);
+    let summary = text_to_html(&group.summary);
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width\">\
+         <title>{title} ({handle})</title>\
+         <style>body{{font-family:sans-serif;max-width:40em;margin:2em auto;padding:0 1em}}\
+         code{{background:#eee;padding:0 .2em}}</style></head><body>\
+         <h1>{title}</h1><p><code>{handle}</code> is a private group.</p>{summary}\
+         <h2>How to join</h2><ol>\
+         <li>In your fediverse app (Mastodon, GoToSocial, Pleroma, Misskey, Friendica…), \
+         search for <code>{handle}</code>.</li>\
+         <li>Press <em>Follow</em>. Your request waits until a group admin approves it.</li>\
+         <li>Once approved, post to the group by mentioning <code>{handle}</code> with the \
+         visibility <em>Mentioned people only</em>, so only members see it. The group \
+         shares each post with its members, and only with them.</li></ol>\
+         <p>Posts and the member list are never shown here.</p></body></html>"
+    )
+}
+
+/// Counts only: what a private group carries is not listed to strangers.
+pub async fn outbox(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let group = find_group(&state, path.into_inner()).await?;
+    Ok(activity_json(&counted_collection(
+        &state.urls.group_outbox(&group.name),
+        0,
+    )))
+}
+
+pub async fn followers(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let group = find_group(&state, path.into_inner()).await?;
+    Ok(activity_json(&counted_collection(
+        &state.urls.group_followers(&group.name),
+        0,
+    )))
+}
+
+/// A group follows no one.
+pub async fn following(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let group = find_group(&state, path.into_inner()).await?;
+    Ok(activity_json(&counted_collection(
+        &state.urls.group_following(&group.name),
+        0,
+    )))
+}

@@ -1,0 +1,38 @@
+//! The instance actor and the front page.
+
+use super::negotiate::{activity_json, html, wants_html};
+use crate::documents::{escape_html, instance_actor};
+use crate::error::Error;
+use crate::server::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+pub async fn actor(state: web::Data<AppState>) -> HttpResponse {
+    activity_json(&instance_actor(
+        &state.urls,
+        &state.config.acct_domain(),
+        &state.instance_public_pem,
+    ))
+}
+
+/// A short page for people who open the server's address in a browser.
+/// It names no group: groups are private and found only by their address.
+pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+    if !wants_html(&req) {
+        return Ok(activity_json(&instance_actor(
+            &state.urls,
+            &state.config.acct_domain(),
+            &state.instance_public_pem,
+        )));
+    }
+    let domain = escape_html(&state.config.acct_domain());
+    Ok(html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width\">\
+         <title>demesh at {domain}</title></head><body>\
+         <h1>demesh at {domain}</h1>\
+         <p>This server hosts private fediverse groups. If someone gave you a group address \
+         such as <code>@name@{domain}</code>, search for it in your fediverse app \
+         (Mastodon, GoToSocial, Pleroma, Misskey…) and follow it; an admin approves each \
+         request.</p></body></html>"
+    )))
+}

@@ -1,0 +1,28 @@
+//! The route table. One file per endpoint family.
+
+mod groups;
+mod instance;
+mod negotiate;
+mod nodeinfo;
+mod webfinger;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(instance::index))
+        .route("/actor", web::get().to(instance::actor))
+        .route(
+            "/.well-known/webfinger",
+            web::get().to(webfinger::webfinger),
+        )
+        .route(
+            "/.well-known/host-meta",
+            web::get().to(webfinger::host_meta),
+        )
+        .route("/.well-known/nodeinfo", web::get().to(nodeinfo::discovery))
+        .route("/nodeinfo/2.1", web::get().to(nodeinfo::nodeinfo))
+        .route("/groups/{name}", web::get().to(groups::actor))
+        .route("/groups/{name}/outbox", web::get().to(groups::outbox))
+        .route("/groups/{name}/followers", web::get().to(groups::followers))
+        .route("/groups/{name}/following", web::get().to(groups::following));
+}

@@ -1,0 +1,46 @@
+//! NodeInfo 2.1, for directories and for peers that label servers by
+//! software. It counts groups but never names them.
+
+use crate::error::Error;
+use crate::server::AppState;
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+const SCHEMA_21: &str = "http://nodeinfo.diaspora.software/ns/schema/2.1";
+
+pub async fn discovery(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "links": [
+            { "rel": SCHEMA_21, "href": format!("{}/nodeinfo/2.1", state.urls.base()) },
+            // FEP-2677: where to find the instance actor.
+            {
+                "rel": "https://www.w3.org/ns/activitystreams#Application",
+                "href": state.urls.instance_actor()
+            }
+        ]
+    }))
+}
+
+pub async fn nodeinfo(state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+    let groups = state.db.call(|db| db.count_groups()).await?;
+    let doc = json!({
+        "version": "2.1",
+        "software": {
+            "name": "demesh",
+            "version": env!("CARGO_PKG_VERSION"),
+        },
+        "protocols": ["activitypub"],
+        "services": { "inbound": [], "outbound": [] },
+        "openRegistrations": false,
+        "usage": {
+            "users": { "total": groups },
+            "localPosts": 0
+        },
+        "metadata": { "nodeName": state.config.acct_domain(), "privateGroups": true }
+    });
+    Ok(HttpResponse::Ok()
+        .content_type(format!(
+            "application/json; profile=\"{SCHEMA_21}#\"; charset=utf-8"
+        ))
+        .body(doc.to_string()))
+}

@@ -1,0 +1,63 @@
+//! Every URL demesh mints, in one place, so ids stay stable and the router
+//! and the documents cannot disagree.
+
+use crate::config::Config;
+
+#[derive(Clone, Debug)]
+pub struct Urls {
+    base: String,
+}
+
+impl Urls {
+    pub fn new(config: &Config) -> Urls {
+        Urls {
+            base: config.base().to_string(),
+        }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn instance_actor(&self) -> String {
+        format!("{}/actor", self.base)
+    }
+
+    pub fn instance_key_id(&self) -> String {
+        format!("{}/actor#main-key", self.base)
+    }
+
+    pub fn shared_inbox(&self) -> String {
+        format!("{}/inbox", self.base)
+    }
+
+    pub fn group(&self, name: &str) -> String {
+        format!("{}/groups/{name}", self.base)
+    }
+
+    pub fn group_key_id(&self, name: &str) -> String {
+        format!("{}#main-key", self.group(name))
+    }
+
+    pub fn group_inbox(&self, name: &str) -> String {
+        format!("{}/inbox", self.group(name))
+    }
+
+    pub fn group_outbox(&self, name: &str) -> String {
+        format!("{}/outbox", self.group(name))
+    }
+
+    pub fn group_followers(&self, name: &str) -> String {
+        format!("{}/followers", self.group(name))
+    }
+
+    pub fn group_following(&self, name: &str) -> String {
+        format!("{}/following", self.group(name))
+    }
+
+    /// If `url` is one of our group actor ids, the group's name.
+    pub fn group_name_of(&self, url: &str) -> Option<String> {
+        let rest = url.strip_prefix(&self.base)?.strip_prefix("/groups/")?;
+        (!rest.is_empty() && !rest.contains('/')).then(|| rest.to_string())
+    }
+}

@@ -1,0 +1,204 @@
+//! Shared test harness: a fresh database per test on either backend, the
+//! real server on port 0, and the real `demesh` binary for CLI checks.
+#![allow(dead_code, clippy::unwrap_used)]
+
+pub mod backends;
+
+use demesh::config::{Config, FileConfig, Overrides};
+use demesh::db::Db;
+use demesh::server::{self, AppState};
+use diesel::{Connection, RunQueryDsl};
+use std::net::TcpListener;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server tests may create databases on (CI sets it).
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("DEMESH_TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+/// A database that exists for one test only.
+pub struct TestDb {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn new(backend: Backend) -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        match backend {
+            Backend::Sqlite => TestDb {
+                url: format!("sqlite://{}", dir.path().join("demesh.db").display()),
+                dir,
+                pg: None,
+            },
+            Backend::Postgres => {
+                static COUNTER: AtomicUsize = AtomicUsize::new(0);
+                let admin = postgres_admin_url().expect("DEMESH_TEST_DATABASE_URL");
+                let name = format!(
+                    "demesh_test_{}_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::SeqCst),
+                    chrono::Utc::now().timestamp_micros() % 1_000_000
+                );
+                let mut conn = diesel::PgConnection::establish(&admin).unwrap();
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .unwrap();
+                let mut url = url::Url::parse(&admin).unwrap();
+                url.set_path(&name);
+                TestDb {
+                    url: url.to_string(),
+                    dir,
+                    pg: Some((admin, name)),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.pg {
+            if let Ok(mut conn) = diesel::PgConnection::establish(admin) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn);
+            }
+        }
+    }
+}
+
+/// The real HTTP server, in-process, on a port of its own.
+pub struct TestServer {
+    pub base: String,
+    pub db: Db,
+    pub db_url: String,
+    pub state: AppState,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl TestServer {
+    pub async fn start(db: &TestDb) -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let config = test_config(&base, &db.url);
+        let database = Db::connect(&db.url).unwrap();
+        let state = AppState::new(config, database.clone()).unwrap();
+        let running = server::start(state.clone(), listener).unwrap();
+        let handle = running.handle();
+        actix_web::rt::spawn(running);
+        TestServer {
+            base,
+            db: database,
+            db_url: db.url.clone(),
+            state,
+            handle,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// `host:port`, the domain part of this server's handles.
+    pub fn domain(&self) -> String {
+        self.base.trim_start_matches("http://").to_string()
+    }
+
+    /// Runs the real `demesh` binary against this server's database.
+    pub fn cli(&self, args: &[&str]) -> CliOutput {
+        demesh_cli(&self.db_url, &self.base, args)
+    }
+
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+    }
+}
+
+pub fn test_config(base: &str, database_url: &str) -> Config {
+    Config::resolve(
+        &Overrides {
+            base_url: Some(base.to_string()),
+            database_url: Some(database_url.to_string()),
+            allow_private_networks: Some("true".into()),
+            ..Overrides::default()
+        },
+        FileConfig::default(),
+    )
+    .unwrap()
+}
+
+pub struct CliOutput {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl CliOutput {
+    fn from(out: Output) -> CliOutput {
+        CliOutput {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Asserts success and returns stdout.
+    pub fn ok(&self) -> &str {
+        assert_eq!(
+            self.code, 0,
+            "stdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        &self.stdout
+    }
+
+    /// Asserts a clean failure: non-zero exit, one `error:` line, no panic.
+    pub fn failed(&self) -> &str {
+        assert_ne!(self.code, 0, "expected failure, got: {}", self.stdout);
+        assert!(!self.stderr.contains("panicked"), "panic: {}", self.stderr);
+        assert!(
+            self.stderr.starts_with("error: "),
+            "stderr: {}",
+            self.stderr
+        );
+        &self.stderr
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(self.ok()).unwrap()
+    }
+}
+
+/// Runs the binary with a clean environment (no stray config file).
+pub fn demesh_cli(database_url: &str, base: &str, args: &[&str]) -> CliOutput {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_demesh"))
+        .args(args)
+        .current_dir(dir.path())
+        .env("DATABASE_URL", database_url)
+        .env("DEMESH_BASE_URL", base)
+        .env("DEMESH_ALLOW_PRIVATE_NETWORKS", "true")
+        .env_remove("DEMESH_CONFIG")
+        .env_remove("DEMESH_LISTEN")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    CliOutput::from(out)
+}
+
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
