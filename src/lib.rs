@@ -1,12 +1,17 @@
 //! demesh: private groups for the fediverse. See README.md.
 
+pub mod activities;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod delivery;
 pub mod documents;
 pub mod error;
+pub mod federation;
 pub mod group_name;
 pub mod keys;
+pub mod membership;
 pub mod routes;
 pub mod server;
+pub mod signatures;
 pub mod urls;

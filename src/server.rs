@@ -1,7 +1,8 @@
-//! Wiring: shared state, the HTTP server, and start-up.
+//! Wiring: shared state, the HTTP server, the background workers, start-up.
 
 use crate::config::Config;
-use crate::db::Db;
+use crate::db::{Backend, Db};
+use crate::federation::client::{Client, SigningKey};
 use crate::keys;
 use crate::routes;
 use crate::urls::Urls;
@@ -9,20 +10,28 @@ use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
 use std::net::TcpListener;
 use std::sync::Arc;
+use tokio::sync::Notify;
 
-/// Everything a request handler needs; cloned into each worker cheaply.
+/// Everything a request handler or worker needs; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
     pub urls: Urls,
+    pub client: Client,
     pub instance_public_pem: Arc<str>,
+    /// The instance actor signs our GETs (FEP-2677).
+    pub instance_signer: SigningKey,
+    /// Wakes the inbox worker when an activity was stored.
+    pub wake_inbox: Arc<Notify>,
+    /// Wakes the delivery worker when something was queued.
+    pub wake_delivery: Arc<Notify>,
 }
 
 impl AppState {
     /// Loads (or on first start creates) the instance actor's keys.
     pub fn new(config: Config, db: Db) -> anyhow::Result<AppState> {
-        let (_, public) = match db.instance_keys()? {
+        let (private, public) = match db.instance_keys()? {
             Some(pair) => pair,
             None => {
                 let (private, public) =
@@ -30,29 +39,79 @@ impl AppState {
                 db.insert_instance_keys(&private, &public)?
             }
         };
+        let urls = Urls::new(&config);
         Ok(AppState {
-            urls: Urls::new(&config),
+            client: Client::new(config.allow_private_networks)?,
+            instance_signer: SigningKey {
+                key_id: urls.instance_key_id(),
+                key: Arc::new(keys::private_key(&private)?),
+            },
+            urls,
             config: Arc::new(config),
             db,
             instance_public_pem: public.into(),
+            wake_inbox: Arc::new(Notify::new()),
+            wake_delivery: Arc::new(Notify::new()),
         })
     }
 }
 
-/// Starts serving on an already bound listener and returns the running
-/// server (tests bind port 0 and read the port before calling this).
-pub fn start(state: AppState, listener: TcpListener) -> anyhow::Result<actix_web::dev::Server> {
+/// A running server and its workers.
+pub struct Running {
+    handle: actix_web::dev::ServerHandle,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Waits until the server stops (on SIGINT/SIGTERM), then stops the workers.
+    pub async fn wait(self) -> anyhow::Result<()> {
+        let result = self.server.await;
+        for w in &self.workers {
+            w.abort();
+        }
+        result??;
+        Ok(())
+    }
+
+    /// Stops the HTTP server and the workers at once, as a crash would
+    /// (claims left behind expire, or are released at the next SQLite start).
+    pub async fn stop(self) {
+        for w in &self.workers {
+            w.abort();
+        }
+        self.handle.stop(false).await;
+        let _ = self.server.await;
+    }
+}
+
+/// Starts serving on an already bound listener, with the inbox and delivery
+/// workers (tests bind port 0 and read the port before calling this).
+pub fn start(state: AppState, listener: TcpListener) -> anyhow::Result<Running> {
+    if state.db.backend() == Backend::Sqlite {
+        // SQLite means one process: nothing else can hold a claim.
+        state.db.release_all_leases()?;
+    }
+    let workers = vec![
+        tokio::spawn(crate::activities::worker::run(state.clone())),
+        tokio::spawn(crate::delivery::worker::run(state.clone())),
+    ];
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .app_data(web::PayloadConfig::new(routes::inbox::MAX_BODY))
             .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
             .configure(routes::configure)
     })
     .listen(listener)
     .context("cannot listen")?
     .run();
-    Ok(server)
+    Ok(Running {
+        handle: server.handle(),
+        server: actix_web::rt::spawn(server),
+        workers,
+    })
 }
 
 /// `demesh serve`: migrate, then serve until stopped (SIGINT/SIGTERM).
@@ -71,6 +130,5 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         database = backend,
         "demesh listening on http://{addr} (public URL {base})"
     );
-    running.await?;
-    Ok(())
+    running.wait().await
 }

@@ -103,7 +103,11 @@ pub fn open_pool(url: &str) -> anyhow::Result<(Backend, Pool<ConnectionManager<D
             Backend::Sqlite => 8,
             Backend::Postgres => 16,
         })
-        .min_idle(Some(1))
+        // No idle connections opened in the background: r2d2 would open
+        // them on its own thread, and a short-lived CLI process could then
+        // exit while libpq is mid-TLS-handshake there, which crashes
+        // inside OpenSSL's exit handlers. Connections open on demand.
+        .min_idle(Some(0))
         .connection_timeout(Duration::from_secs(10))
         .connection_customizer(Box::new(SqlitePragmas))
         .build(manager)

@@ -5,13 +5,22 @@
 //! One binary serves both backends: the scheme of `DATABASE_URL` picks
 //! SQLite or PostgreSQL at run time through diesel's `MultiConnection`.
 
+mod actors;
+mod blocks;
 mod connection;
 mod groups;
+mod inbox;
 mod instance;
+pub mod memberships;
+pub mod queue;
 pub mod schema;
 
+pub use actors::RemoteActor;
 pub use connection::{Backend, DbConn};
 pub use groups::{Group, NewGroup};
+pub use inbox::IncomingActivity;
+pub use memberships::{Membership, MembershipView};
+pub use queue::{DueDelivery, HostStatus, Target};
 
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use thiserror::Error;

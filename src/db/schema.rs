@@ -20,3 +20,107 @@ diesel::table! {
         created_at -> BigInt,
     }
 }
+
+diesel::table! {
+    remote_actors (id) {
+        id -> BigInt,
+        uri -> Text,
+        key_id -> Text,
+        public_key_pem -> Text,
+        inbox -> Text,
+        shared_inbox -> Nullable<Text>,
+        username -> Text,
+        domain -> Text,
+        also_known_as -> Text,
+        fetched_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    memberships (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        actor_uri -> Text,
+        follow_id -> Text,
+        follow_json -> Text,
+        state -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    allows (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        pattern -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    blocks (id) {
+        id -> BigInt,
+        pattern -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    inbox_activities (id) {
+        id -> BigInt,
+        activity_id -> Text,
+        kind -> Text,
+        actor_uri -> Text,
+        group_id -> Nullable<BigInt>,
+        body -> Text,
+        received_at -> BigInt,
+        processed_at -> Nullable<BigInt>,
+        outcome -> Nullable<Text>,
+        locked_until -> BigInt,
+    }
+}
+
+diesel::table! {
+    outgoing_activities (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        activity_id -> Text,
+        body -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> BigInt,
+        activity_id -> BigInt,
+        inbox -> Text,
+        host -> Text,
+        recipient -> Nullable<Text>,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        locked_until -> BigInt,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::joinable!(memberships -> groups (group_id));
+diesel::joinable!(allows -> groups (group_id));
+diesel::joinable!(deliveries -> outgoing_activities (activity_id));
+diesel::joinable!(outgoing_activities -> groups (group_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    groups,
+    remote_actors,
+    memberships,
+    allows,
+    blocks,
+    inbox_activities,
+    outgoing_activities,
+    deliveries,
+);

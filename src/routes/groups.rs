@@ -70,9 +70,11 @@ pub async fn followers(
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let group = find_group(&state, path.into_inner()).await?;
+    let id = group.id;
+    let members = state.db.call(move |db| db.count_members(id)).await?;
     Ok(activity_json(&counted_collection(
         &state.urls.group_followers(&group.name),
-        0,
+        members,
     )))
 }
 

@@ -1,6 +1,7 @@
 //! The route table. One file per endpoint family.
 
 mod groups;
+pub mod inbox;
 mod instance;
 mod negotiate;
 mod nodeinfo;
@@ -21,6 +22,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/.well-known/nodeinfo", web::get().to(nodeinfo::discovery))
         .route("/nodeinfo/2.1", web::get().to(nodeinfo::nodeinfo))
+        .route("/inbox", web::post().to(inbox::shared_inbox))
+        .route("/groups/{name}/inbox", web::post().to(inbox::group_inbox))
         .route("/groups/{name}", web::get().to(groups::actor))
         .route("/groups/{name}/outbox", web::get().to(groups::outbox))
         .route("/groups/{name}/followers", web::get().to(groups::followers))

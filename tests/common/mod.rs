@@ -83,25 +83,29 @@ pub struct TestServer {
     pub db: Db,
     pub db_url: String,
     pub state: AppState,
-    handle: actix_web::dev::ServerHandle,
+    running: server::Running,
 }
 
 impl TestServer {
     pub async fn start(db: &TestDb) -> TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        TestServer::start_at(db, listener).await
+    }
+
+    /// Starts on a given listener: a restart reuses the address (ids
+    /// contain it), so the test binds the same port again.
+    pub async fn start_at(db: &TestDb, listener: TcpListener) -> TestServer {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let config = test_config(&base, &db.url);
         let database = Db::connect(&db.url).unwrap();
         let state = AppState::new(config, database.clone()).unwrap();
         let running = server::start(state.clone(), listener).unwrap();
-        let handle = running.handle();
-        actix_web::rt::spawn(running);
         TestServer {
             base,
             db: database,
             db_url: db.url.clone(),
             state,
-            handle,
+            running,
         }
     }
 
@@ -119,8 +123,9 @@ impl TestServer {
         demesh_cli(&self.db_url, &self.base, args)
     }
 
+    /// Stops the server and its workers at once, like a crash.
     pub async fn stop(self) {
-        self.handle.stop(true).await;
+        self.running.stop().await;
     }
 }
 

@@ -1,0 +1,40 @@
+//! Delete: of the actor itself, which ends all of its memberships.
+//! (Deletes of posts come with the conversation feature.)
+
+use super::Outcome;
+use crate::federation::actor::id_of;
+use crate::server::AppState;
+use anyhow::anyhow;
+use serde_json::Value;
+
+pub enum Delete {
+    /// The account itself is gone.
+    Actor,
+    /// A post or other object: handled once groups hold posts.
+    Object,
+}
+
+pub fn verify(activity: &Value, actor: &str) -> anyhow::Result<Delete> {
+    let object = activity
+        .get("object")
+        .and_then(id_of)
+        .ok_or_else(|| anyhow!("Delete has no object"))?;
+    Ok(if object == actor {
+        Delete::Actor
+    } else {
+        Delete::Object
+    })
+}
+
+pub fn receive(state: &AppState, actor: &str, delete: Delete) -> anyhow::Result<Outcome> {
+    match delete {
+        Delete::Actor => {
+            let n = state.db.delete_memberships_of(actor)?;
+            state.db.delete_remote_actor(actor)?;
+            Ok(format!(
+                "done: account deleted, {n} membership(s) or request(s) ended"
+            ))
+        }
+        Delete::Object => Ok("ignored: Delete of an object we do not hold".into()),
+    }
+}

@@ -1,0 +1,86 @@
+//! Follow of a group: pre-approved → member at once, else a pending request.
+
+use super::Outcome;
+use crate::db::{memberships, IncomingActivity};
+use crate::federation::actor::id_of;
+use crate::membership;
+use crate::server::AppState;
+use anyhow::{anyhow, bail};
+use serde_json::Value;
+
+pub struct Follow {
+    pub group_name: String,
+    pub follow_id: String,
+}
+
+pub fn verify(activity: &Value, actor: &str) -> anyhow::Result<Follow> {
+    let follow_id = activity
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| anyhow!("Follow has no id"))?;
+    if activity.get("actor").and_then(id_of) != Some(actor) {
+        bail!("Follow actor differs from the signer");
+    }
+    let object = activity
+        .get("object")
+        .and_then(id_of)
+        .ok_or_else(|| anyhow!("Follow has no object"))?;
+    Ok(Follow {
+        group_name: object.to_string(),
+        follow_id: follow_id.to_string(),
+    })
+}
+
+pub fn receive(
+    state: &AppState,
+    row: &IncomingActivity,
+    follow: Follow,
+) -> anyhow::Result<Outcome> {
+    let Some(name) = state.urls.group_name_of(&follow.group_name) else {
+        return Ok("ignored: Follow of something that is not one of our groups".into());
+    };
+    let db = &state.db;
+    let group = match db.group_by_name(&name) {
+        Ok(g) => g,
+        Err(crate::db::DbError::NotFound) => return Ok("ignored: no such group".into()),
+        Err(e) => return Err(e.into()),
+    };
+    let actor = db
+        .remote_actor(&row.actor_uri)?
+        .ok_or_else(|| anyhow!("signer {} not in the actor cache", row.actor_uri))?;
+    let domain = actor.domain.to_ascii_lowercase();
+    let names = vec![
+        actor.uri.clone(),
+        actor.acct().to_ascii_lowercase(),
+        format!("*@{domain}"),
+    ];
+    if db.is_blocked(&[actor.uri.clone(), actor.acct().to_ascii_lowercase(), domain])? {
+        return Ok("refused: blocked".into());
+    }
+    let already = db
+        .membership(group.id, &actor.uri)?
+        .is_some_and(|m| m.state == memberships::APPROVED);
+    let allowed = already || db.is_allowed(group.id, &names)?;
+    let state_now = if allowed {
+        memberships::APPROVED
+    } else {
+        memberships::PENDING
+    };
+    db.record_follow(
+        group.id,
+        &actor.uri,
+        &follow.follow_id,
+        &row.body,
+        state_now,
+    )?;
+    if allowed {
+        membership::approve(db, &state.urls, &group, &actor.uri)?;
+        state.wake_delivery.notify_one();
+        return Ok(if already {
+            "accepted again: already a member".into()
+        } else {
+            "accepted: pre-approved".into()
+        });
+    }
+    Ok("pending: waiting for an admin".into())
+}

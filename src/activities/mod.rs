@@ -1,0 +1,42 @@
+//! Processing stored incoming activities, one file per kind. Each kind has
+//! a `verify` step (shape and authority, no side effects) and a `receive`
+//! step (the effects). Both run in the inbox worker, never in the request.
+
+mod delete;
+mod follow;
+mod undo;
+pub mod worker;
+
+use crate::db::IncomingActivity;
+use crate::server::AppState;
+use serde_json::Value;
+
+/// What happened to an activity, stored as its `outcome` for audits.
+pub type Outcome = String;
+
+/// A malformed or unauthorised activity is finished with the reason as its
+/// outcome; it will not become valid by retrying.
+macro_rules! verified {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(e) => return Ok(format!("rejected: {e:#}")),
+        }
+    };
+}
+
+/// Processes one stored activity. `Err` means a passing failure (the
+/// database): the activity stays queued and is retried.
+pub fn process(state: &AppState, row: &IncomingActivity) -> anyhow::Result<Outcome> {
+    let activity: Value = verified!(serde_json::from_str(&row.body));
+    let actor = row.actor_uri.as_str();
+    match row.kind.as_str() {
+        "Follow" => follow::receive(state, row, verified!(follow::verify(&activity, actor))),
+        "Undo" => undo::receive(state, actor, verified!(undo::verify(&activity, actor))),
+        "Delete" => delete::receive(state, actor, verified!(delete::verify(&activity, actor))),
+        // Mastodon answers our Reject{Follow} of a removed member with
+        // Undo{Follow} (handled above); Accept/Reject aimed at a group have
+        // no meaning for us.
+        other => Ok(format!("ignored: {other} is not handled")),
+    }
+}

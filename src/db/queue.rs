@@ -1,0 +1,237 @@
+//! The delivery queue: each outgoing activity is stored once, and each
+//! target inbox has its own delivery row with its retry state.
+
+use super::schema::{deliveries, groups, outgoing_activities};
+use super::{now_ms, per_backend, Db, DbError, DbResult};
+use diesel::prelude::*;
+
+pub const PENDING: &str = "pending";
+pub const DELIVERED: &str = "delivered";
+pub const FAILED: &str = "failed";
+
+/// Where one copy goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub inbox: String,
+    /// The actor, when `inbox` is a personal inbox (a 410 then ends them).
+    pub recipient: Option<String>,
+}
+
+/// A delivery claimed by a worker, with what it needs to send it.
+#[derive(Debug, Clone)]
+pub struct DueDelivery {
+    pub id: i64,
+    pub inbox: String,
+    pub recipient: Option<String>,
+    pub attempts: i32,
+    pub body: String,
+    pub group_name: String,
+}
+
+/// Delivery totals for one server, for `demesh queue`.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct HostStatus {
+    pub host: String,
+    pub pending: i64,
+    pub delivered: i64,
+    pub failed: i64,
+    pub oldest_pending_at: Option<i64>,
+    pub next_attempt_at: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+fn host_of(inbox: &str) -> String {
+    url::Url::parse(inbox)
+        .ok()
+        .and_then(|u| {
+            u.host_str()
+                .map(|h| u.port().map_or(h.to_string(), |p| format!("{h}:{p}")))
+        })
+        .unwrap_or_default()
+}
+
+impl Db {
+    /// Stores an activity and one delivery per distinct inbox, in one
+    /// transaction: after this returns, a crash loses nothing.
+    pub fn enqueue(
+        &self,
+        group_id: i64,
+        activity_id: &str,
+        body: &str,
+        targets: &[Target],
+    ) -> DbResult<usize> {
+        let now = now_ms();
+        let mut pooled = self.conn()?;
+        let conn: &mut super::DbConn = &mut pooled;
+        conn.transaction::<usize, DbError, _>(|conn| {
+            let activity = (
+                outgoing_activities::group_id.eq(group_id),
+                outgoing_activities::activity_id.eq(activity_id),
+                outgoing_activities::body.eq(body),
+                outgoing_activities::created_at.eq(now),
+            );
+            per_backend!(conn, |c| diesel::insert_into(outgoing_activities::table)
+                .values(activity)
+                .on_conflict_do_nothing()
+                .execute(c))?;
+            let row_id: i64 = outgoing_activities::table
+                .filter(outgoing_activities::activity_id.eq(activity_id))
+                .select(outgoing_activities::id)
+                .first(conn)?;
+            let mut added = 0;
+            for t in targets {
+                let row = (
+                    deliveries::activity_id.eq(row_id),
+                    deliveries::inbox.eq(&t.inbox),
+                    deliveries::host.eq(host_of(&t.inbox)),
+                    deliveries::recipient.eq(&t.recipient),
+                    deliveries::state.eq(PENDING),
+                    deliveries::next_attempt_at.eq(now),
+                    deliveries::created_at.eq(now),
+                    deliveries::updated_at.eq(now),
+                );
+                added += per_backend!(conn, |c| diesel::insert_into(deliveries::table)
+                    .values(row)
+                    .on_conflict_do_nothing()
+                    .execute(c))?;
+            }
+            Ok(added)
+        })
+    }
+
+    /// Claims due deliveries for `lease_ms` (conditional update per row, so
+    /// no two workers send the same one).
+    pub fn claim_deliveries(&self, limit: i64, lease_ms: i64) -> DbResult<Vec<DueDelivery>> {
+        let now = now_ms();
+        let mut conn = self.conn()?;
+        let candidates: Vec<i64> = deliveries::table
+            .filter(deliveries::state.eq(PENDING))
+            .filter(deliveries::next_attempt_at.le(now))
+            .filter(deliveries::locked_until.lt(now))
+            .order(deliveries::next_attempt_at.asc())
+            .limit(limit)
+            .select(deliveries::id)
+            .load(&mut *conn)?;
+        let mut claimed = Vec::with_capacity(candidates.len());
+        for id in candidates {
+            let n = diesel::update(
+                deliveries::table
+                    .filter(deliveries::id.eq(id))
+                    .filter(deliveries::state.eq(PENDING))
+                    .filter(deliveries::locked_until.lt(now)),
+            )
+            .set(deliveries::locked_until.eq(now + lease_ms))
+            .execute(&mut *conn)?;
+            if n == 1 {
+                claimed.push(id);
+            }
+        }
+        let rows: Vec<(i64, String, Option<String>, i32, String, String)> = deliveries::table
+            .inner_join(outgoing_activities::table.inner_join(groups::table))
+            .filter(deliveries::id.eq_any(&claimed))
+            .select((
+                deliveries::id,
+                deliveries::inbox,
+                deliveries::recipient,
+                deliveries::attempts,
+                outgoing_activities::body,
+                groups::name,
+            ))
+            .load(&mut *conn)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, inbox, recipient, attempts, body, group_name)| DueDelivery {
+                    id,
+                    inbox,
+                    recipient,
+                    attempts,
+                    body,
+                    group_name,
+                },
+            )
+            .collect())
+    }
+
+    /// Records an attempt. `next_attempt_at: Some` keeps it pending (retry);
+    /// otherwise it ends as `state`.
+    pub fn record_attempt(
+        &self,
+        id: i64,
+        state: &str,
+        status: Option<u16>,
+        error: Option<&str>,
+        next_attempt_at: Option<i64>,
+    ) -> DbResult<()> {
+        let now = now_ms();
+        let mut conn = self.conn()?;
+        diesel::update(deliveries::table.filter(deliveries::id.eq(id)))
+            .set((
+                deliveries::state.eq(state),
+                deliveries::attempts.eq(deliveries::attempts + 1),
+                deliveries::next_attempt_at.eq(next_attempt_at.unwrap_or(now)),
+                deliveries::locked_until.eq(0),
+                deliveries::last_status.eq(status.map(i32::from)),
+                deliveries::last_error.eq(error),
+                deliveries::updated_at.eq(now),
+            ))
+            .execute(&mut *conn)?;
+        Ok(())
+    }
+
+    /// Releases every lease. Only for a single-process (SQLite) start-up,
+    /// where no other worker can hold one: what a crash left claimed goes
+    /// out again at once instead of after the lease.
+    pub fn release_all_leases(&self) -> DbResult<()> {
+        let mut conn = self.conn()?;
+        diesel::update(deliveries::table.filter(deliveries::locked_until.gt(0)))
+            .set(deliveries::locked_until.eq(0))
+            .execute(&mut *conn)?;
+        diesel::update(
+            super::schema::inbox_activities::table
+                .filter(super::schema::inbox_activities::processed_at.is_null()),
+        )
+        .set(super::schema::inbox_activities::locked_until.eq(0))
+        .execute(&mut *conn)?;
+        Ok(())
+    }
+
+    /// Per-server delivery totals, busiest first.
+    pub fn queue_status(&self) -> DbResult<Vec<HostStatus>> {
+        let mut conn = self.conn()?;
+        let rows: Vec<(String, String, i64, i64, Option<String>, i64)> = deliveries::table
+            .select((
+                deliveries::host,
+                deliveries::state,
+                deliveries::created_at,
+                deliveries::next_attempt_at,
+                deliveries::last_error,
+                deliveries::updated_at,
+            ))
+            .order(deliveries::updated_at.asc())
+            .load(&mut *conn)?;
+        let mut by_host: std::collections::BTreeMap<String, HostStatus> = Default::default();
+        for (host, state, created, next, error, _) in rows {
+            let s = by_host.entry(host.clone()).or_insert_with(|| HostStatus {
+                host,
+                ..HostStatus::default()
+            });
+            match state.as_str() {
+                PENDING => {
+                    s.pending += 1;
+                    s.oldest_pending_at =
+                        Some(s.oldest_pending_at.map_or(created, |o| o.min(created)));
+                    s.next_attempt_at = Some(s.next_attempt_at.map_or(next, |o| o.min(next)));
+                }
+                DELIVERED => s.delivered += 1,
+                _ => s.failed += 1,
+            }
+            if error.is_some() {
+                s.last_error = error;
+            }
+        }
+        let mut all: Vec<HostStatus> = by_host.into_values().collect();
+        all.sort_by(|a, b| b.pending.cmp(&a.pending).then(a.host.cmp(&b.host)));
+        Ok(all)
+    }
+}

@@ -1,0 +1,5 @@
+//! Outgoing delivery: a durable queue in the database (see `db::queue`),
+//! a worker that sends signed POSTs, and the retry schedule.
+
+pub mod backoff;
+pub mod worker;

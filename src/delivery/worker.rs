@@ -1,0 +1,156 @@
+//! The delivery worker: claims due deliveries, sends each as a POST signed
+//! by its group, and records the result.
+
+use super::backoff::{is_retryable, retry_delay};
+use crate::db::{queue, DueDelivery};
+use crate::federation::client::SigningKey;
+use crate::federation::FetchError;
+use crate::keys::private_key;
+use crate::server::AppState;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// A claimed delivery stays ours this long; a crashed worker's claims are
+/// taken over after it.
+const LEASE_MS: i64 = 120_000;
+const IDLE: Duration = Duration::from_millis(500);
+/// Requests in flight, in all, and to one server.
+const MAX_IN_FLIGHT: usize = 64;
+const MAX_PER_HOST: usize = 8;
+
+#[derive(Clone, Default)]
+struct Limits {
+    per_host: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
+    keys: Arc<Mutex<HashMap<String, SigningKey>>>,
+}
+
+impl Limits {
+    fn host(&self, inbox: &str) -> Arc<Semaphore> {
+        let host = crate::federation::actor::authority(inbox).unwrap_or_default();
+        let mut map = self.per_host.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(host)
+            .or_insert_with(|| Arc::new(Semaphore::new(MAX_PER_HOST)))
+            .clone()
+    }
+}
+
+pub async fn run(state: AppState) {
+    let limits = Limits::default();
+    let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    loop {
+        let free = in_flight.available_permits() as i64;
+        let claimed = if free == 0 {
+            Ok(Vec::new())
+        } else {
+            state
+                .db
+                .call(move |db| db.claim_deliveries(free, LEASE_MS))
+                .await
+        };
+        let due = match claimed {
+            Ok(due) => due,
+            Err(e) => {
+                tracing::error!(error = %e, "delivery worker cannot read the queue");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                continue;
+            }
+        };
+        if due.is_empty() {
+            let _ = tokio::time::timeout(IDLE, state.wake_delivery.notified()).await;
+            continue;
+        }
+        for delivery in due {
+            let Ok(permit) = in_flight.clone().acquire_owned().await else {
+                return;
+            };
+            let (st, lim) = (state.clone(), limits.clone());
+            tokio::spawn(async move {
+                let host = lim.host(&delivery.inbox);
+                let _host_permit = host.acquire().await;
+                deliver(&st, &lim, delivery).await;
+                drop(permit);
+            });
+        }
+    }
+}
+
+async fn signer_for(state: &AppState, limits: &Limits, group: &str) -> anyhow::Result<SigningKey> {
+    if let Some(k) = limits
+        .keys
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(group)
+    {
+        return Ok(k.clone());
+    }
+    let name = group.to_string();
+    let g = state.db.call(move |db| db.group_by_name(&name)).await?;
+    let key = SigningKey {
+        key_id: state.urls.group_key_id(&g.name),
+        key: Arc::new(private_key(&g.private_key_pem)?),
+    };
+    limits
+        .keys
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(group.to_string(), key.clone());
+    Ok(key)
+}
+
+async fn deliver(state: &AppState, limits: &Limits, d: DueDelivery) {
+    let result = match signer_for(state, limits, &d.group_name).await {
+        Ok(signer) => {
+            state
+                .client
+                .post_activity(&d.inbox, d.body.as_bytes(), &signer)
+                .await
+        }
+        Err(e) => Err(FetchError::Network(format!("signing key: {e}"))),
+    };
+    let failures = u32::try_from(d.attempts).unwrap_or(0) + 1;
+    let (state_name, status, error, next) = match result {
+        Ok(s) if (200..300).contains(&s) => (queue::DELIVERED, Some(s), None, None),
+        Ok(s) if !is_retryable(s) => (queue::FAILED, Some(s), Some(format!("HTTP {s}")), None),
+        Ok(s) => retry(failures, Some(s), format!("HTTP {s}")),
+        Err(e @ FetchError::Refused(..)) => (queue::FAILED, None, Some(e.to_string()), None),
+        Err(e) => retry(failures, None, e.to_string()),
+    };
+    tracing::info!(delivery = d.id, inbox = %d.inbox, outcome = state_name, ?status, error = ?error, "delivery attempt");
+    let gone = status == Some(410);
+    let recipient = d.recipient.clone();
+    let recorded = state
+        .db
+        .call(move |db| {
+            db.record_attempt(d.id, state_name, status, error.as_deref(), next)?;
+            // 410 on a personal inbox: that account is gone for good.
+            if let (true, Some(actor)) = (gone, recipient) {
+                db.delete_memberships_of(&actor)?;
+            }
+            Ok(())
+        })
+        .await;
+    if let Err(e) = recorded {
+        tracing::error!(error = %e, "cannot record a delivery attempt; it will be retried");
+    }
+}
+
+fn retry(
+    failures: u32,
+    status: Option<u16>,
+    error: String,
+) -> (&'static str, Option<u16>, Option<String>, Option<i64>) {
+    match retry_delay(failures) {
+        Some(wait) => {
+            let at = crate::db::now_ms() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
+            (queue::PENDING, status, Some(error), Some(at))
+        }
+        None => (
+            queue::FAILED,
+            status,
+            Some(format!("gave up: {error}")),
+            None,
+        ),
+    }
+}

@@ -1,0 +1,181 @@
+//! Remote actors and their keys: fetch, parse, cache.
+
+use super::client::{Client, FetchError, SigningKey};
+use crate::db::{Db, RemoteActor};
+use serde_json::Value;
+
+/// The id of a JSON-LD reference: a string, or an object with `id`.
+pub fn id_of(v: &Value) -> Option<&str> {
+    match v {
+        Value::String(s) => Some(s),
+        Value::Object(o) => o.get("id").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+/// `host[:port]` of a URL, lowercased: the server an id belongs to.
+pub fn authority(raw: &str) -> Option<String> {
+    let url = url::Url::parse(raw).ok()?;
+    let host = url.host_str()?.to_ascii_lowercase();
+    Some(match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host,
+    })
+}
+
+/// The PEM of the key with id `key_id` in an actor's `publicKey`
+/// (one object or an array of them).
+fn key_in(actor: &Value, key_id: &str) -> Option<String> {
+    let keys = match actor.get("publicKey")? {
+        Value::Array(a) => a.clone(),
+        other => vec![other.clone()],
+    };
+    keys.iter()
+        .find(|k| k.get("id").and_then(Value::as_str) == Some(key_id))
+        .and_then(|k| k.get("publicKeyPem"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+/// Reads what we need from an actor document fetched from `fetched_from`.
+pub fn parse_actor(
+    doc: &Value,
+    fetched_from: &str,
+    key_id: &str,
+) -> Result<RemoteActor, FetchError> {
+    let bad = |why: &str| FetchError::Invalid(fetched_from.into(), why.into());
+    let uri = doc
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("no id"))?;
+    // A document may only speak for ids on the server it came from.
+    if authority(uri) != authority(fetched_from) || authority(key_id) != authority(uri) {
+        return Err(bad("actor id, key id and URL are on different hosts"));
+    }
+    let inbox = doc
+        .get("inbox")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("no inbox"))?;
+    let public_key_pem = key_in(doc, key_id).ok_or_else(|| bad("no publicKey with that id"))?;
+    let shared_inbox = doc
+        .get("endpoints")
+        .and_then(|e| e.get("sharedInbox"))
+        .or_else(|| doc.get("sharedInbox"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let domain = authority(uri).ok_or_else(|| bad("bad actor id"))?;
+    let username = doc
+        .get("preferredUsername")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| uri.rsplit('/').next().map(str::to_string))
+        .unwrap_or_default();
+    let also_known_as = match doc.get("alsoKnownAs") {
+        Some(Value::Array(a)) => Value::Array(a.clone()).to_string(),
+        Some(Value::String(s)) => Value::Array(vec![Value::String(s.clone())]).to_string(),
+        _ => "[]".to_string(),
+    };
+    Ok(RemoteActor {
+        id: 0,
+        uri: uri.to_string(),
+        key_id: key_id.to_string(),
+        public_key_pem,
+        inbox: inbox.to_string(),
+        shared_inbox,
+        username,
+        domain,
+        also_known_as,
+        fetched_at: 0,
+    })
+}
+
+/// Finds the actor owning `key_id`: from the cache unless `refresh`, else
+/// by fetching the key's document (an actor, or a key whose `owner` is
+/// one) with a GET signed by the instance actor.
+pub async fn actor_for_key(
+    db: &Db,
+    client: &Client,
+    signer: &SigningKey,
+    key_id: &str,
+    refresh: bool,
+) -> Result<RemoteActor, FetchError> {
+    if !refresh {
+        let k = key_id.to_string();
+        if let Ok(Some(actor)) = db.call(move |db| db.remote_actor_by_key(&k)).await {
+            return Ok(actor);
+        }
+    }
+    let doc_url = key_id.split('#').next().unwrap_or(key_id);
+    let doc = client.get_json(doc_url, signer).await?;
+    let (actor_doc, actor_url) = if doc.get("inbox").is_some() {
+        (doc, doc_url.to_string())
+    } else {
+        let owner = doc
+            .get("owner")
+            .and_then(Value::as_str)
+            .ok_or_else(|| FetchError::Invalid(doc_url.into(), "key has no owner".into()))?
+            .to_string();
+        (client.get_json(&owner, signer).await?, owner)
+    };
+    let actor = parse_actor(&actor_doc, &actor_url, key_id)?;
+    db.call(move |db| db.upsert_remote_actor(actor))
+        .await
+        .map_err(|e| FetchError::Network(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn person() -> Value {
+        json!({
+            "id": "https://social.example/users/alice",
+            "type": "Person",
+            "preferredUsername": "alice",
+            "inbox": "https://social.example/users/alice/inbox",
+            "endpoints": {"sharedInbox": "https://social.example/inbox"},
+            "publicKey": {"id": "https://social.example/users/alice#main-key",
+                          "owner": "https://social.example/users/alice",
+                          "publicKeyPem": "PEM"},
+            "alsoKnownAs": ["https://old.example/users/alice"]
+        })
+    }
+
+    #[test]
+    fn a_mastodon_actor_parses() {
+        let a = parse_actor(
+            &person(),
+            "https://social.example/users/alice",
+            "https://social.example/users/alice#main-key",
+        )
+        .expect("parse");
+        assert_eq!(a.acct(), "alice@social.example");
+        assert_eq!(a.delivery_inbox(), "https://social.example/inbox");
+        assert_eq!(a.public_key_pem, "PEM");
+        assert!(a.also_known_as.contains("old.example"));
+    }
+
+    #[test]
+    fn documents_cannot_speak_for_other_hosts() {
+        let doc = person();
+        assert!(parse_actor(
+            &doc,
+            "https://evil.example/x",
+            "https://social.example/users/alice#main-key"
+        )
+        .is_err());
+        assert!(parse_actor(
+            &doc,
+            "https://social.example/users/alice",
+            "https://evil.example/k"
+        )
+        .is_err());
+        assert!(parse_actor(
+            &doc,
+            "https://social.example/users/alice",
+            "https://social.example/users/alice#other"
+        )
+        .is_err());
+    }
+}

@@ -1,0 +1,7 @@
+//! Talking to other servers: the HTTP client, fetching actors and keys,
+//! and sending signed requests.
+
+pub mod actor;
+pub mod client;
+
+pub use client::{Client, FetchError};

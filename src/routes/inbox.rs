@@ -1,0 +1,163 @@
+//! POST to a group inbox or the shared inbox (DESIGN §4): check, store,
+//! answer 202. Processing happens later, off the request path.
+
+use crate::db::RemoteActor;
+use crate::error::Error;
+use crate::federation::actor::{actor_for_key, authority, id_of};
+use crate::federation::FetchError;
+use crate::server::AppState;
+use crate::signatures::{check_request, PendingSignature};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Largest activity accepted (DESIGN §4: 1 MiB → 413).
+pub const MAX_BODY: usize = 1024 * 1024;
+
+pub async fn shared_inbox(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Error> {
+    receive(&req, &body, &state, None).await
+}
+
+pub async fn group_inbox(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let name = path.into_inner();
+    let group = state.db.call(move |db| db.group_by_name(&name)).await?;
+    receive(&req, &body, &state, Some(group.id)).await
+}
+
+async fn receive(
+    req: &HttpRequest,
+    body: &[u8],
+    state: &AppState,
+    group_id: Option<i64>,
+) -> Result<HttpResponse, Error> {
+    let activity: Value = serde_json::from_slice(body)
+        .map_err(|e| Error::BadRequest(format!("body is not JSON: {e}")))?;
+    let obj = activity
+        .as_object()
+        .ok_or_else(|| Error::BadRequest("activity must be a JSON object".into()))?;
+    let text = |k: &str| obj.get(k).and_then(Value::as_str);
+    let kind = text("type").ok_or_else(|| Error::BadRequest("activity has no type".into()))?;
+    let id = text("id").ok_or_else(|| Error::BadRequest("activity has no id".into()))?;
+    let actor = obj
+        .get("actor")
+        .and_then(id_of)
+        .ok_or_else(|| Error::BadRequest("activity has no actor".into()))?;
+    let actor_host =
+        authority(actor).ok_or_else(|| Error::BadRequest("actor is not a URL".into()))?;
+    if authority(id).as_deref() != Some(actor_host.as_str()) {
+        return Err(Error::BadRequest(
+            "activity id is not on the actor's host".into(),
+        ));
+    }
+
+    let headers: BTreeMap<String, String> = req
+        .headers()
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .collect();
+    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    let pending = check_request(req.method().as_str(), path, &headers, Some(body))
+        .map_err(|e| Error::Unauthorized(e.to_string()))?;
+
+    // Refuse blocked servers before fetching anything from them.
+    let mut names = vec![actor.to_string(), actor_host.clone()];
+    names.extend(authority(&pending.key_id));
+    if is_blocked(state, names.clone()).await? {
+        return Err(Error::Forbidden);
+    }
+
+    let self_delete = kind == "Delete" && obj.get("object").and_then(id_of) == Some(actor);
+    let Some(signer) = verify(state, &pending, self_delete).await? else {
+        // A deleted account we never knew: nothing to undo, nothing to store.
+        return Ok(HttpResponse::Accepted().finish());
+    };
+    if signer.uri != actor {
+        return Err(Error::Unauthorized(format!(
+            "signed by {}, not by the actor {actor}",
+            signer.uri
+        )));
+    }
+    names.push(signer.acct().to_ascii_lowercase());
+    if is_blocked(state, names).await? {
+        return Err(Error::Forbidden);
+    }
+    if let Some(object) = obj.get("object").filter(|o| o.is_object()) {
+        if let Some(author) = object.get("attributedTo").and_then(id_of) {
+            if authority(author).as_deref() != Some(actor_host.as_str()) {
+                return Err(Error::Forbidden);
+            }
+        }
+    }
+
+    let (id, kind, actor, raw) = (
+        id.to_string(),
+        kind.to_string(),
+        actor.to_string(),
+        String::from_utf8_lossy(body).into_owned(),
+    );
+    let stored = state
+        .db
+        .call(move |db| db.store_incoming(&id, &kind, &actor, group_id, &raw))
+        .await?;
+    if stored {
+        state.wake_inbox.notify_one();
+    }
+    Ok(HttpResponse::Accepted().finish())
+}
+
+async fn is_blocked(state: &AppState, names: Vec<String>) -> Result<bool, Error> {
+    let names: Vec<String> = names.into_iter().map(|n| n.to_ascii_lowercase()).collect();
+    Ok(state.db.call(move |db| db.is_blocked(&names)).await?)
+}
+
+/// Verifies with the cached key, refetching once on failure (the actor may
+/// have rotated it). `Ok(None)`: an unknown actor deleting itself, whose key
+/// is gone with it.
+async fn verify(
+    state: &AppState,
+    pending: &PendingSignature,
+    self_delete: bool,
+) -> Result<Option<RemoteActor>, Error> {
+    let unauthorized =
+        |e: FetchError| Error::Unauthorized(format!("cannot get the signing key: {e}"));
+    let lookup = |refresh| {
+        actor_for_key(
+            &state.db,
+            &state.client,
+            &state.instance_signer,
+            &pending.key_id,
+            refresh,
+        )
+    };
+    let cached = match lookup(false).await {
+        Ok(actor) => actor,
+        Err(FetchError::Status {
+            status: 404 | 410, ..
+        }) if self_delete => return Ok(None),
+        Err(e) => return Err(unauthorized(e)),
+    };
+    if pending.verify(&cached.public_key_pem).is_ok() {
+        return Ok(Some(cached));
+    }
+    // Just fetched: fetching again cannot give another key.
+    if crate::db::now_ms() - cached.fetched_at < 60_000 {
+        return Err(Error::Unauthorized(format!(
+            "bad signature for {}",
+            pending.key_id
+        )));
+    }
+    let fresh = lookup(true).await.map_err(unauthorized)?;
+    pending
+        .verify(&fresh.public_key_pem)
+        .map_err(|e| Error::Unauthorized(e.to_string()))?;
+    Ok(Some(fresh))
+}
