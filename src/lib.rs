@@ -1,5 +1,6 @@
 //! demesh: private groups for the fediverse. See README.md.
 
+pub mod account;
 pub mod activities;
 pub mod cli;
 pub mod config;

@@ -161,7 +161,7 @@ pub fn run(config: Config, cmd: GroupCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn find(db: &Db, name: &str) -> anyhow::Result<Group> {
+pub(super) fn find(db: &Db, name: &str) -> anyhow::Result<Group> {
     db.group_by_name(name).map_err(|e| match e {
         DbError::NotFound => anyhow!("no group named {name:?} (see `demesh group list`)"),
         other => other.into(),

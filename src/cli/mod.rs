@@ -1,8 +1,11 @@
 //! The `demesh` command line. Every command reads the same configuration as
 //! the server and works on the database directly, running server or not.
 
+mod block;
 mod group;
+mod member;
 mod output;
+mod queue;
 mod serve;
 
 use crate::config::{Config, Overrides};
@@ -62,6 +65,20 @@ pub enum Command {
     /// Create, list, show, change and delete groups
     #[command(subcommand)]
     Group(group::GroupCommand),
+    /// Pending follow requests
+    #[command(subcommand)]
+    Request(member::RequestCommand),
+    /// Approve, reject, remove, list and pre-approve members
+    #[command(subcommand)]
+    Member(member::MemberCommand),
+    /// Block or unblock domains and accounts (server-wide)
+    #[command(subcommand)]
+    Block(block::BlockCommand),
+    /// Delivery status per server
+    Queue {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 impl GlobalArgs {
@@ -83,6 +100,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => serve::serve(config),
         Command::Migrate => serve::migrate(config),
         Command::Group(cmd) => group::run(config, cmd),
+        Command::Request(cmd) => member::run_request(config, cmd),
+        Command::Member(cmd) => member::run_member(config, cmd),
+        Command::Block(cmd) => block::run(config, cmd),
+        Command::Queue { json } => queue::run(config, json),
     }
 }
 

@@ -1,0 +1,165 @@
+//! `demesh request …` and `demesh member …`: follow requests and members.
+
+use super::group::find;
+use super::output::{human_time, print_json};
+use crate::account::Account;
+use crate::config::Config;
+use crate::db::{memberships, Db, Group, MembershipView};
+use crate::membership;
+use crate::urls::Urls;
+use anyhow::{anyhow, bail};
+use clap::Subcommand;
+use serde::Serialize;
+
+#[derive(Debug, Subcommand)]
+pub enum RequestCommand {
+    /// List pending follow requests, oldest first
+    List {
+        /// Only requests to this group
+        #[arg(long, value_name = "NAME")]
+        group: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// Approve a follow request: sends Accept
+    Approve { group: String, account: String },
+    /// Refuse a follow request: sends Reject
+    Reject { group: String, account: String },
+    /// End a membership: sends Reject{Follow}, so the member's server unfollows
+    Remove { group: String, account: String },
+    /// List the members
+    List {
+        group: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pre-approve an account (@user@host, user@host, URL) or a server (*@DOMAIN):
+    /// their follows are accepted at once
+    Allow { group: String, account: String },
+}
+
+#[derive(Serialize)]
+struct Row {
+    group: String,
+    account: Option<String>,
+    actor: String,
+    follow_id: String,
+    /// The follower's server software, once demesh learns it (not yet fetched).
+    software: Option<String>,
+    since: String,
+}
+
+impl Row {
+    fn new(v: &MembershipView) -> Row {
+        let at = if v.membership.state == memberships::APPROVED {
+            v.membership.updated_at
+        } else {
+            v.membership.created_at
+        };
+        Row {
+            group: v.group.clone(),
+            account: v.actor.as_ref().map(|a| format!("@{}", a.acct())),
+            actor: v.membership.actor_uri.clone(),
+            follow_id: v.membership.follow_id.clone(),
+            software: None,
+            since: crate::documents::rfc3339(at),
+        }
+    }
+}
+
+fn print_rows(views: &[MembershipView], json: bool, empty: &str) -> anyhow::Result<()> {
+    let rows: Vec<Row> = views.iter().map(Row::new).collect();
+    if json {
+        return print_json(&rows);
+    }
+    if rows.is_empty() {
+        println!("{empty}");
+    }
+    for (r, v) in rows.iter().zip(views) {
+        let at = human_time(v.membership.created_at);
+        let who = r.account.clone().unwrap_or_else(|| r.actor.clone());
+        println!("{:<12} {:<36} {}  ({})", r.group, who, at, r.actor);
+    }
+    Ok(())
+}
+
+/// The actor an ACCOUNT names, among those demesh has heard from.
+pub fn resolve(db: &Db, raw: &str) -> anyhow::Result<String> {
+    match Account::parse(raw).map_err(|e| anyhow!(e))? {
+        Account::Url(u) => Ok(u),
+        Account::Acct { user, host } => db
+            .remote_actor_by_acct(&user, &host)?
+            .map(|a| a.uri)
+            .ok_or_else(|| anyhow!("no account {user}@{host} has contacted this server")),
+        Account::Domain(_) => bail!("{raw:?} names a whole server; give one account"),
+    }
+}
+
+pub fn run_request(config: Config, cmd: RequestCommand) -> anyhow::Result<()> {
+    let db = Db::connect(&config.database_url)?;
+    let RequestCommand::List { group, json } = cmd;
+    let group_id = match group {
+        Some(name) => Some(find(&db, &name)?.id),
+        None => None,
+    };
+    let views = db.list_memberships(group_id, memberships::PENDING)?;
+    print_rows(&views, json, "no pending requests")
+}
+
+pub fn run_member(config: Config, cmd: MemberCommand) -> anyhow::Result<()> {
+    let db = Db::connect(&config.database_url)?;
+    let urls = Urls::new(&config);
+    let with = |name: &str, account: &str| -> anyhow::Result<(Group, String)> {
+        let group = find(&db, name)?;
+        let actor = resolve(&db, account)?;
+        Ok((group, actor))
+    };
+    match cmd {
+        MemberCommand::Approve { group, account } => {
+            let (group, actor) = with(&group, &account)?;
+            membership::approve(&db, &urls, &group, &actor)?;
+            println!("approved {account} in {}: Accept queued", group.name);
+        }
+        MemberCommand::Reject { group, account } => {
+            let (group, actor) = with(&group, &account)?;
+            match db.membership(group.id, &actor)? {
+                Some(m) if m.state == memberships::PENDING => {}
+                Some(_) => bail!(
+                    "{account} is a member of {}; use `member remove`",
+                    group.name
+                ),
+                None => bail!("{account} has no pending request to {}", group.name),
+            }
+            membership::reject(&db, &urls, &group, &actor)?;
+            println!("rejected {account} from {}: Reject queued", group.name);
+        }
+        MemberCommand::Remove { group, account } => {
+            let (group, actor) = with(&group, &account)?;
+            match db.membership(group.id, &actor)? {
+                Some(m) if m.state == memberships::APPROVED => {}
+                _ => bail!("{account} is not a member of {}", group.name),
+            }
+            membership::reject(&db, &urls, &group, &actor)?;
+            println!(
+                "removed {account} from {}: Reject{{Follow}} queued",
+                group.name
+            );
+        }
+        MemberCommand::List { group, json } => {
+            let group = find(&db, &group)?;
+            let views = db.list_memberships(Some(group.id), memberships::APPROVED)?;
+            print_rows(&views, json, "no members yet")?;
+        }
+        MemberCommand::Allow { group, account } => {
+            let group = find(&db, &group)?;
+            let pattern = Account::parse(&account).map_err(|e| anyhow!(e))?.pattern();
+            db.add_allow(group.id, &pattern)?;
+            println!("{pattern} is pre-approved in {}", group.name);
+        }
+    }
+    Ok(())
+}
