@@ -14,6 +14,12 @@ pub async fn actor(state: web::Data<AppState>) -> HttpResponse {
     ))
 }
 
+/// The instance actor posts nothing.
+pub async fn outbox(state: web::Data<AppState>) -> HttpResponse {
+    let id = format!("{}/outbox", state.urls.instance_actor());
+    activity_json(&crate::documents::counted_collection(&id, 0))
+}
+
 /// A short page for people who open the server's address in a browser.
 /// It names no group: groups are private and found only by their address.
 pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Error> {

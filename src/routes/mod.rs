@@ -12,6 +12,7 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(instance::index))
         .route("/actor", web::get().to(instance::actor))
+        .route("/actor/outbox", web::get().to(instance::outbox))
         .route(
             "/.well-known/webfinger",
             web::get().to(webfinger::webfinger),

@@ -208,3 +208,15 @@ pub fn http() -> reqwest::Client {
         .build()
         .unwrap()
 }
+
+/// Runs one SQL statement on a test database: for tests that must make
+/// time pass (a retry falls due, a cached key grows old).
+pub fn exec_sql(database_url: &str, statement: &str) -> usize {
+    if let Some(path) = database_url.strip_prefix("sqlite://") {
+        let mut c = diesel::SqliteConnection::establish(path).unwrap();
+        diesel::sql_query(statement).execute(&mut c).unwrap()
+    } else {
+        let mut c = diesel::PgConnection::establish(database_url).unwrap();
+        diesel::sql_query(statement).execute(&mut c).unwrap()
+    }
+}

@@ -1,0 +1,159 @@
+//! The durable delivery queue: nothing is lost across a stop, passing
+//! failures are retried, final ones are not.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::fake_remote::FakeRemote;
+use common::{exec_sql, Backend, TestDb, TestServer};
+use serde_json::Value;
+use std::net::TcpListener;
+use std::time::Duration;
+
+async fn requested(backend: Backend) -> (TestDb, TestServer, FakeRemote, String) {
+    let db = TestDb::new(backend);
+    let s = TestServer::start(&db).await;
+    s.cli(&["group", "create", "club"]).ok();
+    let remote = FakeRemote::start();
+    remote.account("alice");
+    let follow = remote.follow("alice", &s.url("/groups/club"), 1);
+    assert_eq!(remote.post("alice", &s.url("/inbox"), &follow).await, 202);
+    for _ in 0..100 {
+        if s.cli(&["request", "list", "--json"])
+            .json()
+            .as_array()
+            .unwrap()
+            .len()
+            == 1
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let handle = format!("@alice@{}", remote.domain());
+    (db, s, remote, handle)
+}
+
+fn queue(s: &TestServer) -> Value {
+    s.cli(&["queue", "--json"]).json()
+}
+
+async fn approval_made_while_stopped_is_delivered_after_restart(backend: Backend) {
+    let (db, s, remote, handle) = requested(backend).await;
+    let addr = s.base.trim_start_matches("http://").to_string();
+    s.stop().await;
+
+    // The server is down: the approval is only written to the database.
+    let cli = |args: &[&str]| common::demesh_cli(&db.url, &format!("http://{addr}"), args);
+    cli(&["member", "approve", "club", &handle]).ok();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(
+        remote.of_kind("Accept").is_empty(),
+        "nobody sends while stopped"
+    );
+    assert_eq!(cli(&["queue", "--json"]).json()[0]["pending"], 1);
+
+    let s = TestServer::start_at(&db, TcpListener::bind(&addr).unwrap()).await;
+    let accept = remote.wait_for("Accept").await;
+    assert!(accept.verified);
+    for _ in 0..100 {
+        if queue(&s)[0]["delivered"] == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(queue(&s)[0]["delivered"], 1);
+    assert_eq!(queue(&s)[0]["pending"], 0);
+    assert_eq!(remote.of_kind("Accept").len(), 1, "sent once");
+    s.stop().await;
+}
+
+async fn passing_failures_are_retried_final_ones_are_not(backend: Backend) {
+    let (_db, s, remote, handle) = requested(backend).await;
+    remote.answer("/inbox", &[503]);
+    s.cli(&["member", "approve", "club", &handle]).ok();
+    remote.wait_for("Accept").await;
+    let mut q = queue(&s);
+    for _ in 0..100 {
+        if q[0]["last_error"] == "HTTP 503" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        q = queue(&s);
+    }
+    assert_eq!(q[0]["pending"], 1, "{q}");
+    assert_eq!(q[0]["last_error"], "HTTP 503");
+    let next = q[0]["next_attempt_at"].as_i64().unwrap();
+    assert!(
+        next > chrono::Utc::now().timestamp_millis() + 20_000,
+        "backs off ~30 s"
+    );
+
+    // Time passes: the retry falls due and succeeds.
+    exec_sql(
+        &s.db_url,
+        "UPDATE deliveries SET next_attempt_at = 0 WHERE state = 'pending'",
+    );
+    for _ in 0..100 {
+        if queue(&s)[0]["delivered"] == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(queue(&s)[0]["delivered"], 1);
+    assert_eq!(remote.of_kind("Accept").len(), 2, "first try and the retry");
+
+    // A final refusal (403) is not retried.
+    remote.answer("/inbox", &[403]);
+    s.cli(&["member", "remove", "club", &handle]).ok();
+    remote.wait_for("Reject").await;
+    for _ in 0..100 {
+        if queue(&s)[0]["failed"] == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let q = queue(&s);
+    assert_eq!(q[0]["failed"], 1, "{q}");
+    assert_eq!(q[0]["pending"], 0, "{q}");
+    let text = s.cli(&["queue"]).ok().to_string();
+    assert!(
+        text.contains(&remote.domain()) && text.contains("HTTP 403"),
+        "{text}"
+    );
+    s.stop().await;
+}
+
+/// A crash after the 202 but before processing: the stored activity is
+/// processed when the server is back.
+async fn stored_activity_is_processed_after_restart(backend: Backend) {
+    let (db, s, remote, _) = requested(backend).await;
+    s.cli(&["group", "create", "team"]).ok();
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let follow = remote.follow("alice", &s.url("/groups/team"), 2);
+    s.stop().await;
+    // What the inbox route had stored when the process died.
+    let store = demesh::db::Db::connect(&db.url).unwrap();
+    let (id, actor) = (follow["id"].as_str().unwrap(), remote.actor_id("alice"));
+    assert!(store
+        .store_incoming(id, "Follow", &actor, None, &follow.to_string())
+        .unwrap());
+
+    let s = TestServer::start_at(&db, TcpListener::bind(&addr).unwrap()).await;
+    for _ in 0..100 {
+        let pending = s
+            .cli(&["request", "list", "--group", "team", "--json"])
+            .json();
+        if pending.as_array().unwrap().len() == 1 {
+            return s.stop().await;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the stored Follow was not processed after restart");
+}
+
+backend_tests!(
+    stored_activity_is_processed_after_restart,
+    approval_made_while_stopped_is_delivered_after_restart,
+    passing_failures_are_retried_final_ones_are_not,
+);
