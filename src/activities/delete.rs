@@ -1,5 +1,5 @@
 //! Delete: of the actor itself, which ends all of its memberships.
-//! (Deletes of posts come with the conversation feature.)
+//! Delete of a post: the group copies are deleted too.
 
 use super::Outcome;
 use crate::federation::actor::id_of;
@@ -10,8 +10,8 @@ use serde_json::Value;
 pub enum Delete {
     /// The account itself is gone.
     Actor,
-    /// A post or other object: handled once groups hold posts.
-    Object,
+    /// A post or other object, by id.
+    Object(String),
 }
 
 pub fn verify(activity: &Value, actor: &str) -> anyhow::Result<Delete> {
@@ -22,7 +22,7 @@ pub fn verify(activity: &Value, actor: &str) -> anyhow::Result<Delete> {
     Ok(if object == actor {
         Delete::Actor
     } else {
-        Delete::Object
+        Delete::Object(object.to_string())
     })
 }
 
@@ -35,6 +35,10 @@ pub fn receive(state: &AppState, actor: &str, delete: Delete) -> anyhow::Result<
                 "done: account deleted, {n} membership(s) or request(s) ended"
             ))
         }
-        Delete::Object => Ok("ignored: Delete of an object we do not hold".into()),
+        Delete::Object(id) => {
+            let outcome = crate::conversation::delete_copies(&state.db, &state.urls, actor, &id)?;
+            state.wake_delivery.notify_one();
+            Ok(outcome)
+        }
     }
 }

@@ -2,9 +2,11 @@
 //! a `verify` step (shape and authority, no side effects) and a `receive`
 //! step (the effects). Both run in the inbox worker, never in the request.
 
+mod create;
 mod delete;
 mod follow;
 mod undo;
+mod update;
 pub mod worker;
 
 use crate::db::IncomingActivity;
@@ -32,6 +34,11 @@ pub fn process(state: &AppState, row: &IncomingActivity) -> anyhow::Result<Outco
     let actor = row.actor_uri.as_str();
     match row.kind.as_str() {
         "Follow" => follow::receive(state, row, verified!(follow::verify(&activity, actor))),
+        "Create" => {
+            let create = verified!(create::verify_post(&activity, actor));
+            create::receive(state, row, &activity, create)
+        }
+        "Update" => update::receive(state, actor, verified!(update::verify(&activity, actor))),
         "Undo" => undo::receive(state, actor, verified!(undo::verify(&activity, actor))),
         "Delete" => delete::receive(state, actor, verified!(delete::verify(&activity, actor))),
         // Mastodon answers our Reject{Follow} of a removed member with

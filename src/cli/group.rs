@@ -36,10 +36,15 @@ pub enum GroupCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Change a setting: display-name TEXT | summary TEXT
+    /// Change a setting: display-name TEXT | summary TEXT | leak-guard warn|reject|allow
+    ///
+    /// leak-guard decides what happens to a member post that was also visible
+    /// outside the group (public, unlisted or followers-only): warn (default)
+    /// republishes it and tells the author how to post "Mentioned people only";
+    /// reject does not republish it and tells the author; allow republishes it.
     Set {
         name: String,
-        /// display-name or summary
+        /// display-name, summary or leak-guard
         key: String,
         value: String,
     },
@@ -60,6 +65,7 @@ struct GroupView {
     actor: String,
     display_name: String,
     summary: String,
+    leak_guard: String,
     created_at: String,
 }
 
@@ -71,6 +77,7 @@ impl GroupView {
             name: g.name.clone(),
             display_name: g.display_name.clone(),
             summary: g.summary.clone(),
+            leak_guard: g.leak_guard.clone(),
             created_at: crate::documents::rfc3339(g.created_at),
         }
     }
@@ -138,14 +145,24 @@ pub fn run(config: Config, cmd: GroupCommand) -> anyhow::Result<()> {
             println!("actor:         {}", view.actor);
             println!("display name:  {}", view.display_name);
             println!("summary:       {}", view.summary);
+            println!("leak guard:    {}", view.leak_guard);
             println!("created:       {}", human_time(group.created_at));
         }
         GroupCommand::Set { name, key, value } => {
-            find(&db, &name)?;
+            let group = find(&db, &name)?;
             match key.as_str() {
                 "display-name" => db.set_group_profile(&name, Some(&value), None)?,
                 "summary" => db.set_group_profile(&name, None, Some(&value))?,
-                other => bail!("unknown setting {other:?}: use display-name or summary"),
+                "leak-guard" => {
+                    if crate::conversation::LeakGuard::parse(&value).is_none() {
+                        bail!("leak-guard is warn, reject or allow, not {value:?}");
+                    }
+                    db.set_leak_guard(&name, &value)?;
+                    group
+                }
+                other => {
+                    bail!("unknown setting {other:?}: use display-name, summary or leak-guard")
+                }
             };
             println!("{name}: {key} set");
         }

@@ -5,6 +5,7 @@ mod block;
 mod group;
 mod member;
 mod output;
+mod post;
 mod queue;
 mod serve;
 
@@ -74,6 +75,9 @@ pub enum Command {
     /// Block or unblock domains and accounts (server-wide)
     #[command(subcommand)]
     Block(block::BlockCommand),
+    /// List the group's posts; remove one (moderation)
+    #[command(subcommand)]
+    Post(post::PostCommand),
     /// Delivery status per server
     Queue {
         #[arg(long)]
@@ -103,6 +107,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Request(cmd) => member::run_request(config, cmd),
         Command::Member(cmd) => member::run_member(config, cmd),
         Command::Block(cmd) => block::run(config, cmd),
+        Command::Post(cmd) => post::run(config, cmd),
         Command::Queue { json } => queue::run(config, json),
     }
 }

@@ -18,6 +18,7 @@ pub struct RemoteActor {
     pub domain: String,
     pub also_known_as: String,
     pub fetched_at: i64,
+    pub followers: Option<String>,
 }
 
 impl RemoteActor {
@@ -49,6 +50,7 @@ impl Db {
                 remote_actors::domain.eq(&actor.domain),
                 remote_actors::also_known_as.eq(&actor.also_known_as),
                 remote_actors::fetched_at.eq(actor.fetched_at),
+                remote_actors::followers.eq(&actor.followers),
             ))
             .execute(c))?;
         drop(conn);

@@ -92,6 +92,16 @@ impl Db {
         Ok(())
     }
 
+    /// Drops the content of a stored activity, keeping id, actor, kind and
+    /// times: posts the group did not republish are not kept.
+    pub fn redact_incoming(&self, id: i64) -> DbResult<()> {
+        let mut conn = self.conn()?;
+        diesel::update(inbox_activities::table.filter(inbox_activities::id.eq(id)))
+            .set(inbox_activities::body.eq("{}"))
+            .execute(&mut *conn)?;
+        Ok(())
+    }
+
     pub fn incoming_by_activity_id(&self, activity_id: &str) -> DbResult<Option<IncomingActivity>> {
         let mut conn = self.conn()?;
         Ok(inbox_activities::table

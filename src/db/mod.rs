@@ -12,6 +12,7 @@ mod groups;
 mod inbox;
 mod instance;
 pub mod memberships;
+mod posts;
 pub mod queue;
 pub mod schema;
 
@@ -20,6 +21,7 @@ pub use connection::{Backend, DbConn};
 pub use groups::{Group, NewGroup};
 pub use inbox::IncomingActivity;
 pub use memberships::{Membership, MembershipView};
+pub use posts::{NewPost, Post};
 pub use queue::{DueDelivery, HostStatus, Target};
 
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};

@@ -99,6 +99,17 @@ impl Db {
         })
     }
 
+    /// The stored body of one of a group's outgoing activities.
+    pub fn outgoing_activity(&self, group_id: i64, activity_id: &str) -> DbResult<Option<String>> {
+        let mut conn = self.conn()?;
+        Ok(outgoing_activities::table
+            .filter(outgoing_activities::group_id.eq(group_id))
+            .filter(outgoing_activities::activity_id.eq(activity_id))
+            .select(outgoing_activities::body)
+            .first(&mut *conn)
+            .optional()?)
+    }
+
     /// Claims due deliveries for `lease_ms` (conditional update per row, so
     /// no two workers send the same one).
     pub fn claim_deliveries(&self, limit: i64, lease_ms: i64) -> DbResult<Vec<DueDelivery>> {

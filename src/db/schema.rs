@@ -18,6 +18,7 @@ diesel::table! {
         private_key_pem -> Text,
         public_key_pem -> Text,
         created_at -> BigInt,
+        leak_guard -> Text,
     }
 }
 
@@ -33,6 +34,7 @@ diesel::table! {
         domain -> Text,
         also_known_as -> Text,
         fetched_at -> BigInt,
+        followers -> Nullable<Text>,
     }
 }
 
@@ -109,6 +111,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    posts (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        note_id -> Text,
+        create_id -> Text,
+        original_id -> Text,
+        author_uri -> Text,
+        in_reply_to -> Nullable<BigInt>,
+        context_id -> Text,
+        note_json -> Text,
+        published_at -> BigInt,
+        updated_at -> BigInt,
+        deleted_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(posts -> groups (group_id));
 diesel::joinable!(memberships -> groups (group_id));
 diesel::joinable!(allows -> groups (group_id));
 diesel::joinable!(deliveries -> outgoing_activities (activity_id));
@@ -123,4 +143,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     inbox_activities,
     outgoing_activities,
     deliveries,
+    posts,
 );

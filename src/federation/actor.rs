@@ -86,6 +86,10 @@ pub fn parse_actor(
         domain,
         also_known_as,
         fetched_at: 0,
+        followers: doc
+            .get("followers")
+            .and_then(Value::as_str)
+            .map(str::to_string),
     })
 }
 

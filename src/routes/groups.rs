@@ -59,9 +59,11 @@ pub async fn outbox(
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let group = find_group(&state, path.into_inner()).await?;
+    let id = group.id;
+    let posts = state.db.call(move |db| db.count_posts(id)).await?;
     Ok(activity_json(&counted_collection(
         &state.urls.group_outbox(&group.name),
-        0,
+        posts,
     )))
 }
 

@@ -122,7 +122,7 @@ async fn is_blocked(state: &AppState, names: Vec<String>) -> Result<bool, Error>
 /// Verifies with the cached key, refetching once on failure (the actor may
 /// have rotated it). `Ok(None)`: an unknown actor deleting itself, whose key
 /// is gone with it.
-async fn verify(
+pub(super) async fn verify(
     state: &AppState,
     pending: &PendingSignature,
     self_delete: bool,

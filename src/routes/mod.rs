@@ -5,6 +5,7 @@ pub mod inbox;
 mod instance;
 mod negotiate;
 mod nodeinfo;
+mod objects;
 mod webfinger;
 
 use actix_web::web;
@@ -26,6 +27,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/inbox", web::post().to(inbox::shared_inbox))
         .route("/groups/{name}/inbox", web::post().to(inbox::group_inbox))
         .route("/groups/{name}", web::get().to(groups::actor))
+        .route("/groups/{name}/posts/{id}", web::get().to(objects::post))
+        .route(
+            "/groups/{name}/activities/{id}",
+            web::get().to(objects::activity),
+        )
         .route("/groups/{name}/outbox", web::get().to(groups::outbox))
         .route("/groups/{name}/followers", web::get().to(groups::followers))
         .route("/groups/{name}/following", web::get().to(groups::following));

@@ -183,6 +183,76 @@ impl FakeRemote {
         req.send().await.unwrap().status().as_u16()
     }
 
+    /// A GET signed by `name`, as Mastodon fetches a thread parent.
+    pub async fn signed_get(&self, name: &str, url: &str) -> (u16, Value) {
+        let parsed = url::Url::parse(url).unwrap();
+        let host = format!("{}:{}", parsed.host_str().unwrap(), parsed.port().unwrap());
+        let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+        let signing = format!(
+            "(request-target): get {}\nhost: {host}\ndate: {date}",
+            parsed.path()
+        );
+        let sig = {
+            let inner = self.inner.lock().unwrap();
+            let mut signer = Signer::new(MessageDigest::sha256(), &inner.keys[name]).unwrap();
+            signer.update(signing.as_bytes()).unwrap();
+            B64.encode(signer.sign_to_vec().unwrap())
+        };
+        let res = self
+            .http
+            .get(url)
+            .header("accept", "application/activity+json")
+            .header("date", date)
+            .header(
+                "signature",
+                format!(
+                    "keyId=\"{}#main-key\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date\",signature=\"{sig}\"",
+                    self.actor_id(name)
+                ),
+            )
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A fixture from tests/fixtures with its placeholders filled in for
+    /// `name` posting to `group` (a demesh group actor id).
+    pub fn fixture(
+        &self,
+        file: &str,
+        name: &str,
+        group: &str,
+        n: &str,
+        in_reply_to: &str,
+    ) -> Value {
+        let path = format!("{}/tests/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let group_host = group
+            .split("://")
+            .nth(1)
+            .unwrap()
+            .split('/')
+            .next()
+            .unwrap();
+        let group_name = group.rsplit('/').next().unwrap();
+        let actor = self.actor_id(name);
+        let text = text
+            .replace("{{ACTOR_FOLLOWERS}}", &format!("{actor}/followers"))
+            .replace("{{ACTOR_HANDLE}}", &format!("{name}@{}", self.domain()))
+            .replace("{{ACTOR}}", &actor)
+            .replace("{{GROUP_FOLLOWERS}}", &format!("{group}/followers"))
+            .replace("{{GROUP_HANDLE}}", &format!("{group_name}@{group_host}"))
+            .replace("{{GROUP}}", group)
+            .replace("{{BASE}}", &self.base)
+            .replace("{{IN_REPLY_TO}}", in_reply_to)
+            .replace("{{N}}", n);
+        let mut v: Value = serde_json::from_str(&text).unwrap();
+        v.as_object_mut().unwrap().remove("_source");
+        v
+    }
+
     /// Draft-cavage headers as Mastodon signs them; `date` overrides Date.
     pub fn signed_headers(
         &self,
@@ -232,6 +302,7 @@ async fn actor(
         "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
         "id": id, "type": "Person", "preferredUsername": name,
         "inbox": format!("{id}/inbox"),
+        "followers": format!("{id}/followers"),
         "publicKey": {"id": format!("{id}#main-key"), "owner": id, "publicKeyPem": pem},
     });
     if inner.shared_inbox {

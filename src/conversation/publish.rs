@@ -1,0 +1,259 @@
+//! Republishing, editing and deleting the group's copies.
+
+use super::audience::visible_outside;
+use super::note::{group_note, Placement};
+use super::LeakGuard;
+use crate::db::{Db, Group, NewPost, Post, RemoteActor, Target};
+use crate::documents::rfc3339;
+use crate::membership::new_activity_id;
+use crate::urls::Urls;
+use anyhow::Context;
+use serde_json::{json, Map, Value};
+
+fn now_rfc3339_ms() -> String {
+    // Milliseconds: an edit within the same second must still be "newer"
+    // (Mastodon ignores an Update whose `updated` is not after the last).
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn note_id(urls: &Urls, group: &str) -> String {
+    new_activity_id(urls, group).replace("/activities/", "/posts/")
+}
+
+/// Sends `activity` from the group to every member server.
+fn to_members(db: &Db, group: &Group, id: &str, activity: &Value) -> anyhow::Result<usize> {
+    let targets = db.member_targets(group.id)?;
+    Ok(db.enqueue(group.id, id, &activity.to_string(), &targets)?)
+}
+
+/// The group's copy of the parent, when the post replies to one of our
+/// posts or to a member original we republished in this group.
+fn parent(db: &Db, group: &Group, in_reply_to: Option<&str>) -> anyhow::Result<Option<Post>> {
+    let Some(target) = in_reply_to else {
+        return Ok(None);
+    };
+    if let Some(p) = db.post_by_note(target)?.filter(|p| p.group_id == group.id) {
+        return Ok(Some(p));
+    }
+    Ok(db
+        .posts_of_original(target)?
+        .into_iter()
+        .find(|p| p.group_id == group.id))
+}
+
+/// Republishes a member's post in `group`. Returns the outcome text.
+pub fn republish(
+    db: &Db,
+    urls: &Urls,
+    group: &Group,
+    author: &RemoteActor,
+    activity: &Value,
+    object: &Map<String, Value>,
+) -> anyhow::Result<String> {
+    let original_id = object
+        .get("id")
+        .and_then(Value::as_str)
+        .context("object id")?;
+    let object_value = Value::Object(object.clone());
+    let guard = LeakGuard::parse(&group.leak_guard).unwrap_or(LeakGuard::Warn);
+    let leaked = visible_outside(
+        activity,
+        &object_value,
+        &author.uri,
+        author.followers.as_deref(),
+    );
+    if leaked && guard == LeakGuard::Reject {
+        notify_author(db, urls, group, author, true)?;
+        return Ok(format!(
+            "{}: refused, visible outside the group",
+            group.name
+        ));
+    }
+    let parent = parent(
+        db,
+        group,
+        object
+            .get("inReplyTo")
+            .and_then(crate::federation::actor::id_of),
+    )?;
+    let id = note_id(urls, &group.name);
+    let context = parent
+        .as_ref()
+        .map_or_else(|| format!("{id}/context"), |p| p.context_id.clone());
+    let published = rfc3339(crate::db::now_ms());
+    let at = Placement {
+        note_id: &id,
+        in_reply_to: parent.as_ref().map(|p| p.note_id.as_str()),
+        context: &context,
+        published: &published,
+        updated: None,
+    };
+    let note = group_note(urls, group, author, object, &at);
+    let create_id = new_activity_id(urls, &group.name);
+    let stored = db.insert_post(NewPost {
+        group_id: group.id,
+        note_id: &id,
+        create_id: &create_id,
+        original_id,
+        author_uri: &author.uri,
+        in_reply_to: parent.as_ref().map(|p| p.id),
+        context_id: &context,
+        note_json: &note.to_string(),
+    })?;
+    if stored.is_none() {
+        return Ok(format!("{}: duplicate, already republished", group.name));
+    }
+    let create = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": create_id,
+        "type": "Create",
+        "actor": urls.group(&group.name),
+        "to": [urls.group_followers(&group.name)],
+        "published": published,
+        "object": note,
+    });
+    let servers = to_members(db, group, &create_id, &create)?;
+    if leaked && guard == LeakGuard::Warn {
+        notify_author(db, urls, group, author, false)?;
+    }
+    Ok(format!(
+        "{}: republished to {servers} server(s)",
+        group.name
+    ))
+}
+
+/// A direct note from the group to the author about a post others saw.
+fn notify_author(
+    db: &Db,
+    urls: &Urls,
+    group: &Group,
+    author: &RemoteActor,
+    refused: bool,
+) -> anyhow::Result<()> {
+    let handle = format!(
+        "@{}@{}",
+        group.name,
+        urls.base().split("://").nth(1).unwrap_or_default()
+    );
+    let what = if refused {
+        "was not shared with the group, because it was also visible outside it"
+    } else {
+        "was shared with the group, but it was also visible outside it"
+    };
+    let id = note_id(urls, &group.name);
+    let note = json!({
+        "id": id,
+        "type": "Note",
+        "attributedTo": urls.group(&group.name),
+        "to": [author.uri],
+        "cc": [],
+        "published": rfc3339(crate::db::now_ms()),
+        "tag": [{"type": "Mention", "href": author.uri, "name": format!("@{}", author.acct())}],
+        "content": format!(
+            "<p><a href=\"{}\" class=\"u-url mention\">@{}</a> Your post {what} (public, unlisted or \
+             followers-only). To keep group posts private, mention {handle} and choose the \
+             visibility \"Mentioned people only\". Replies default to followers-only: change it \
+             on each reply.</p>",
+            author.uri, author.username
+        ),
+    });
+    let create_id = new_activity_id(urls, &group.name);
+    let create = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": create_id, "type": "Create", "actor": urls.group(&group.name),
+        "to": [author.uri], "object": note,
+    });
+    let target = Target {
+        inbox: author.delivery_inbox().to_string(),
+        recipient: author.shared_inbox.is_none().then(|| author.uri.clone()),
+    };
+    db.enqueue(group.id, &create_id, &create.to_string(), &[target])?;
+    Ok(())
+}
+
+/// An edit: every group copy of the author's object is rebuilt and an
+/// Update with a newer `updated` goes to the members.
+pub fn update_copies(
+    db: &Db,
+    urls: &Urls,
+    author: &RemoteActor,
+    object: &Map<String, Value>,
+) -> anyhow::Result<String> {
+    let original_id = object
+        .get("id")
+        .and_then(Value::as_str)
+        .context("object id")?;
+    let copies: Vec<Post> = db
+        .posts_of_original(original_id)?
+        .into_iter()
+        .filter(|p| p.author_uri == author.uri && p.deleted_at.is_none())
+        .collect();
+    if copies.is_empty() {
+        return Ok("ignored: Update of a post the group does not hold".into());
+    }
+    for post in &copies {
+        let group = db.group_by_id(post.group_id)?;
+        let old: Value = serde_json::from_str(&post.note_json)?;
+        let updated = now_rfc3339_ms();
+        let at = Placement {
+            note_id: &post.note_id,
+            in_reply_to: old.get("inReplyTo").and_then(Value::as_str),
+            context: &post.context_id,
+            published: old
+                .get("published")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+            updated: Some(&updated),
+        };
+        let note = group_note(urls, &group, author, object, &at);
+        db.update_post_note(post.id, &note.to_string(), crate::db::now_ms())?;
+        let id = format!("{}#updates/{}", post.note_id, crate::db::now_ms());
+        let update = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": id, "type": "Update", "actor": urls.group(&group.name),
+            "to": [urls.group_followers(&group.name)], "object": note,
+        });
+        to_members(db, &group, &id, &update)?;
+    }
+    Ok(format!("updated {} group copy(ies)", copies.len()))
+}
+
+/// The author deleted their post: delete every group copy.
+pub fn delete_copies(
+    db: &Db,
+    urls: &Urls,
+    author_uri: &str,
+    original_id: &str,
+) -> anyhow::Result<String> {
+    let copies: Vec<Post> = db
+        .posts_of_original(original_id)?
+        .into_iter()
+        .filter(|p| p.author_uri == author_uri)
+        .collect();
+    if copies.is_empty() {
+        return Ok("ignored: Delete of an object we do not hold".into());
+    }
+    let mut removed = 0;
+    for post in &copies {
+        let group = db.group_by_id(post.group_id)?;
+        removed += usize::from(remove_post(db, urls, &group, post)?);
+    }
+    Ok(format!("deleted {removed} group copy(ies)"))
+}
+
+/// Deletes a group copy and sends Delete{Tombstone} to the members.
+/// Used for author deletes and moderator removals. False if already gone.
+pub fn remove_post(db: &Db, urls: &Urls, group: &Group, post: &Post) -> anyhow::Result<bool> {
+    if !db.mark_post_deleted(post.id)? {
+        return Ok(false);
+    }
+    let id = format!("{}#delete", post.note_id);
+    let delete = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": id, "type": "Delete", "actor": urls.group(&group.name),
+        "to": [urls.group_followers(&group.name)],
+        "object": {"id": post.note_id, "type": "Tombstone"},
+    });
+    to_members(db, group, &id, &delete)?;
+    Ok(true)
+}
