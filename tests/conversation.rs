@@ -5,132 +5,10 @@
 
 mod common;
 
-use common::fake_remote::{FakeRemote, Received};
-use common::{Backend, TestDb, TestServer};
+use common::club::{alice_posts, arrived, assert_group_post, club, copy_of, creates, PUBLIC};
+use common::Backend;
 use serde_json::{json, Value};
 use std::time::Duration;
-
-const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
-
-struct Club {
-    _db: TestDb,
-    s: TestServer,
-    /// alice and carol (members) live here
-    a: FakeRemote,
-    /// bob (member) lives here
-    b: FakeRemote,
-    group: String,
-}
-
-async fn club(backend: Backend) -> Club {
-    let db = TestDb::new(backend);
-    let s = TestServer::start(&db).await;
-    s.cli(&["group", "create", "club"]).ok();
-    let group = s.url("/groups/club");
-    let (a, b) = (FakeRemote::start(), FakeRemote::start());
-    for (server, name) in [(&a, "alice"), (&a, "carol"), (&b, "bob")] {
-        server.account(name);
-        s.cli(&[
-            "member",
-            "allow",
-            "club",
-            &format!("{name}@{}", server.domain()),
-        ])
-        .ok();
-        let follow = server.follow(name, &group, 1);
-        assert_eq!(server.post(name, &s.url("/inbox"), &follow).await, 202);
-    }
-    for _ in 0..200 {
-        if a.of_kind("Accept").len() == 2 && b.of_kind("Accept").len() == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    assert_eq!(
-        s.cli(&["member", "list", "club", "--json"])
-            .json()
-            .as_array()
-            .unwrap()
-            .len(),
-        3
-    );
-    Club {
-        _db: db,
-        s,
-        a,
-        b,
-        group,
-    }
-}
-
-/// The group's note id for a member's original object, once republished.
-async fn copy_of(c: &Club, original: &str) -> String {
-    for _ in 0..200 {
-        let o = original.to_string();
-        let posts =
-            c.s.db
-                .call(move |db| db.posts_of_original(&o))
-                .await
-                .unwrap();
-        if let Some(p) = posts.into_iter().next() {
-            return p.note_id;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("{original} was not republished");
-}
-
-/// Waits for an activity of `kind` about group object `note_id` at `server`.
-async fn arrived(server: &FakeRemote, kind: &str, note_id: &str) -> Received {
-    for _ in 0..200 {
-        let hit = server
-            .of_kind(kind)
-            .into_iter()
-            .find(|r| r.activity["object"]["id"] == note_id || r.activity["object"] == note_id);
-        if let Some(r) = hit {
-            return r;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("no {kind} of {note_id}; got {:?}", server.received());
-}
-
-fn creates(server: &FakeRemote) -> Vec<Received> {
-    server.of_kind("Create")
-}
-
-/// Lets the workers run, then asserts nothing new arrived at `server`.
-async fn nothing_more(server: &FakeRemote, before: usize) {
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    assert_eq!(
-        server.received().len(),
-        before,
-        "unexpected: {:?}",
-        &server.received()[before..]
-    );
-}
-
-fn assert_group_post(c: &Club, r: &Received) {
-    assert!(r.verified, "signed by the group: {r:?}");
-    let (act, note) = (&r.activity, &r.activity["object"]);
-    let followers = format!("{}/followers", c.group);
-    assert_eq!(act["actor"], c.group);
-    assert_eq!(note["attributedTo"], c.group);
-    assert_eq!(act["to"], json!([followers]));
-    assert_eq!(note["to"], json!([followers]));
-    assert!(!act.to_string().contains(PUBLIC), "no Public anywhere");
-    assert!(
-        note["id"].as_str().unwrap().starts_with(&c.s.base),
-        "id on the relay host"
-    );
-    assert!(act["id"].as_str().unwrap().starts_with(&c.s.base));
-    assert!(
-        note["tag"]
-            .as_array()
-            .map_or(true, |t| t.iter().all(|t| t["type"] != "Mention")),
-        "no Mention tags: {note}"
-    );
-}
 
 async fn member_posts_of_every_shape_reach_members(backend: Backend) {
     let c = club(backend).await;
@@ -209,4 +87,157 @@ async fn member_posts_of_every_shape_reach_members(backend: Backend) {
     c.s.stop().await;
 }
 
-backend_tests!(member_posts_of_every_shape_reach_members);
+async fn replies_thread_onto_the_group_copy(backend: Backend) {
+    let c = club(backend).await;
+    let (original, root) = alice_posts(&c, "1").await;
+    let root_create = arrived(&c.b, "Create", &root).await;
+    let context = root_create.activity["object"]["context"].clone();
+    assert!(context.is_string());
+    assert_eq!(root_create.activity["object"]["conversation"], context);
+
+    // bob replies to the group's copy (what his app shows him) ...
+    let reply =
+        c.b.fixture("mastodon_reply.json", "bob", &c.group, "2", &root);
+    assert_eq!(c.b.post("bob", &c.s.url("/inbox"), &reply).await, 202);
+    let r1 = copy_of(&c, reply["object"]["id"].as_str().unwrap()).await;
+    let got = arrived(&c.a, "Create", &r1).await;
+    assert_group_post(&c, &got);
+    assert_eq!(got.activity["object"]["inReplyTo"], root);
+    assert_eq!(got.activity["object"]["context"], context);
+
+    // ... and carol replies to alice's original (her server knows it).
+    let reply =
+        c.a.fixture("mastodon_reply.json", "carol", &c.group, "3", &original);
+    assert_eq!(c.a.post("carol", &c.s.url("/inbox"), &reply).await, 202);
+    let r2 = copy_of(&c, reply["object"]["id"].as_str().unwrap()).await;
+    let got = arrived(&c.b, "Create", &r2).await;
+    assert_eq!(
+        got.activity["object"]["inReplyTo"], root,
+        "mapped to the group copy"
+    );
+    assert_eq!(
+        got.activity["object"]["context"], context,
+        "one context per thread"
+    );
+
+    // A reply addressed only to the replier's followers plus the group
+    // (Mastodon's default for replies) is still found by its parent, and the
+    // leak guard warns the replier.
+    let mut leaky =
+        c.b.fixture("mastodon_reply.json", "bob", &c.group, "4", &root);
+    let followers = format!("{}/followers", c.b.actor_id("bob"));
+    leaky["to"] = json!([followers]);
+    leaky["cc"] = json!([c.group]);
+    leaky["object"]["to"] = leaky["to"].clone();
+    leaky["object"]["cc"] = leaky["cc"].clone();
+    assert_eq!(c.b.post("bob", &c.s.url("/inbox"), &leaky).await, 202);
+    let r3 = copy_of(&c, leaky["object"]["id"].as_str().unwrap()).await;
+    assert_eq!(
+        arrived(&c.a, "Create", &r3).await.activity["object"]["inReplyTo"],
+        root
+    );
+    for _ in 0..200 {
+        if c.b
+            .of_kind("Create")
+            .iter()
+            .any(|r| r.activity["to"] == json!([c.b.actor_id("bob")]))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let notice =
+        c.b.of_kind("Create")
+            .into_iter()
+            .find(|r| r.activity["to"] == json!([c.b.actor_id("bob")]))
+            .expect("a direct note to the replier");
+    assert!(notice.verified);
+    assert!(notice.activity["object"]["content"]
+        .as_str()
+        .unwrap()
+        .contains("Mentioned people only"));
+    c.s.stop().await;
+}
+
+async fn edits_deletes_and_moderation_follow(backend: Backend) {
+    let c = club(backend).await;
+    let (_, note) = alice_posts(&c, "5").await;
+    let created = arrived(&c.b, "Create", &note).await;
+    let edit =
+        c.a.fixture("mastodon_update.json", "alice", &c.group, "5", "");
+    assert_eq!(c.a.post("alice", &c.s.url("/inbox"), &edit).await, 202);
+    let update = arrived(&c.b, "Update", &note).await;
+    assert!(update.verified);
+    assert_eq!(update.activity["actor"], c.group);
+    let new = &update.activity["object"];
+    assert!(
+        new["content"].as_str().unwrap().contains("edited text"),
+        "{new}"
+    );
+    let time = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+    assert!(
+        time(&new["updated"]) > time(&created.activity["object"]["published"]),
+        "updated is newer"
+    );
+    assert_eq!(new["id"], note);
+
+    // Someone else cannot edit alice's post (signed by bob, claims alice's object).
+    let mut forged =
+        c.a.fixture("mastodon_update.json", "alice", &c.group, "5", "");
+    forged["actor"] = json!(c.b.actor_id("bob"));
+    forged["id"] = json!(format!("{}#u", c.b.actor_id("bob")));
+    assert_eq!(
+        c.b.post("bob", &c.s.url("/inbox"), &forged).await,
+        403,
+        "object from another server"
+    );
+
+    let delete =
+        c.a.fixture("mastodon_delete.json", "alice", &c.group, "5", "");
+    assert_eq!(c.a.post("alice", &c.s.url("/inbox"), &delete).await, 202);
+    let del = arrived(&c.b, "Delete", &note).await;
+    assert!(del.verified);
+    assert_eq!(del.activity["object"]["type"], "Tombstone");
+    assert!(!del.activity.to_string().contains(PUBLIC));
+
+    // Moderator removal from the CLI.
+    let (_, other) = alice_posts(&c, "6").await;
+    let list = c.s.cli(&["post", "list", "club", "--json"]).json();
+    let entry = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["note"] == other.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(entry["deleted"], false);
+    let number = entry["number"].to_string();
+    c.s.cli(&["post", "remove", "club", &number]).ok();
+    assert_eq!(
+        arrived(&c.a, "Delete", &other).await.activity["actor"],
+        c.group
+    );
+    let err =
+        c.s.cli(&["post", "remove", "club", &number])
+            .failed()
+            .to_string();
+    assert!(err.contains("already removed"), "{err}");
+    let list = c.s.cli(&["post", "list", "club", "--json"]).json();
+    assert!(list
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["deleted"] == true));
+    assert!(c
+        .s
+        .cli(&["post", "list", "club"])
+        .ok()
+        .contains("[removed]"));
+    c.s.stop().await;
+}
+
+backend_tests!(
+    member_posts_of_every_shape_reach_members,
+    replies_thread_onto_the_group_copy,
+    edits_deletes_and_moderation_follow,
+);

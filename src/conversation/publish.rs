@@ -80,7 +80,7 @@ pub fn republish(
     let context = parent
         .as_ref()
         .map_or_else(|| format!("{id}/context"), |p| p.context_id.clone());
-    let published = rfc3339(crate::db::now_ms());
+    let published = now_rfc3339_ms();
     let at = Placement {
         note_id: &id,
         in_reply_to: parent.as_ref().map(|p| p.note_id.as_str()),

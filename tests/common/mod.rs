@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod backends;
+pub mod club;
 pub mod fake_remote;
 
 use demesh::config::{Config, FileConfig, Overrides};
