@@ -118,7 +118,7 @@ pub fn assert_group_post(c: &Club, r: &Received) {
     assert!(
         note["tag"]
             .as_array()
-            .map_or(true, |t| t.iter().all(|t| t["type"] != "Mention")),
+            .is_none_or(|t| t.iter().all(|t| t["type"] != "Mention")),
         "no Mention tags: {note}"
     );
 }
