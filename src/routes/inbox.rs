@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::federation::actor::{actor_for_key, authority, id_of};
 use crate::federation::FetchError;
 use crate::server::AppState;
-use crate::signatures::{check_request, PendingSignature};
+use crate::signatures::{check, PendingSignature, RequestParts};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -65,8 +65,14 @@ async fn receive(
         .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
         .collect();
     let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
-    let pending = check_request(req.method().as_str(), path, &headers, Some(body))
-        .map_err(|e| Error::Unauthorized(e.to_string()))?;
+    let pending = check(&RequestParts {
+        method: req.method().as_str(),
+        scheme: state.config.base_url.scheme(),
+        path_and_query: path,
+        headers: &headers,
+        body: Some(body),
+    })
+    .map_err(|e| Error::Unauthorized(e.to_string()))?;
 
     // Refuse blocked servers before fetching anything from them.
     let mut names = vec![actor.to_string(), actor_host.clone()];

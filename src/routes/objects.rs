@@ -8,7 +8,7 @@ use super::negotiate::activity_json;
 use crate::db::{Group, Post};
 use crate::error::Error;
 use crate::server::AppState;
-use crate::signatures::check_request;
+use crate::signatures::{check, RequestParts};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -21,7 +21,14 @@ async fn may_read(req: &HttpRequest, state: &AppState, group: &Group) -> Result<
         .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
         .collect();
     let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
-    let Ok(pending) = check_request("GET", path, &headers, None) else {
+    let parts = RequestParts {
+        method: "GET",
+        scheme: state.config.base_url.scheme(),
+        path_and_query: path,
+        headers: &headers,
+        body: None,
+    };
+    let Ok(pending) = check(&parts) else {
         return Ok(false);
     };
     let Ok(Some(signer)) = verify(state, &pending, false).await else {

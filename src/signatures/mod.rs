@@ -1,4 +1,4 @@
-//! HTTP signatures (draft-cavage), both directions.
+//! HTTP signatures, both directions: draft-cavage out and in, RFC 9421 in.
 //!
 //! Outgoing requests are signed the way Mastodon, GoToSocial and Lemmy
 //! verify today: draft-cavage over `(request-target) host date` plus
@@ -9,12 +9,15 @@
 //! which headers are signed); [`PendingSignature::verify`] then checks the
 //! RSA signature once the caller has the key for `key_id`.
 
+pub mod rfc9421;
+
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use http_signature_normalization::Config as SigConfig;
 use openssl::hash::MessageDigest;
-use openssl::pkey::{PKey, Private};
-use openssl::sign::{Signer, Verifier};
+use openssl::pkey::{Id, PKey, Private};
+use openssl::rsa::Padding;
+use openssl::sign::{RsaPssSaltlen, Signer, Verifier};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
@@ -80,17 +83,107 @@ pub enum SignatureError {
     Invalid(String),
 }
 
+/// Which signature standard a request used.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scheme {
+    Cavage,
+    /// RFC 9421, with its `alg` parameter if the signer gave one.
+    Rfc9421(Option<String>),
+}
+
 /// A parsed, date-checked signature awaiting its key.
 #[derive(Debug)]
 pub struct PendingSignature {
     pub key_id: String,
-    signature: String,
+    pub scheme: Scheme,
+    signature: Vec<u8>,
     signing_string: String,
 }
 
-/// Validates what can be validated without the key. `headers` are the
-/// request headers (any case); `body` is checked against `Digest` when
-/// there is one, and a POST must have one.
+/// The parts of a request a signature may cover.
+pub struct RequestParts<'a> {
+    pub method: &'a str,
+    /// `http` or `https`: the scheme the signer used (our public URL's).
+    pub scheme: &'a str,
+    pub path_and_query: &'a str,
+    pub headers: &'a BTreeMap<String, String>,
+    /// The body of a POST (its digest must match and be signed).
+    pub body: Option<&'a [u8]>,
+}
+
+/// Validates what can be validated without the key: which headers are
+/// signed, dates, and the body digest. RFC 9421 when `Signature-Input` is
+/// present, else draft-cavage.
+pub fn check(req: &RequestParts<'_>) -> Result<PendingSignature, SignatureError> {
+    let headers: BTreeMap<String, String> = req
+        .headers
+        .iter()
+        .map(|(k, v)| (k.to_lowercase(), v.clone()))
+        .collect();
+    if let (Some(input), Some(sig)) = (headers.get("signature-input"), headers.get("signature")) {
+        return check_rfc9421(req, &headers, input, sig);
+    }
+    check_request(req.method, req.path_and_query, &headers, req.body)
+}
+
+fn check_rfc9421(
+    req: &RequestParts<'_>,
+    headers: &BTreeMap<String, String>,
+    input: &str,
+    signature: &str,
+) -> Result<PendingSignature, SignatureError> {
+    let (input, bytes) = rfc9421::select(input, signature)?;
+    let covers = |c: &str| input.components.iter().any(|x| x == c);
+    if !covers("@method") {
+        return Err(SignatureError::Uncovered("@method"));
+    }
+    if !covers("@target-uri") && !covers("@request-target") && !covers("@path") {
+        return Err(SignatureError::Uncovered("@target-uri"));
+    }
+    rfc9421::check_times(&input.params)?;
+    if let Some(body) = req.body {
+        if covers("content-digest") {
+            let given = headers
+                .get("content-digest")
+                .map(String::as_str)
+                .unwrap_or_default();
+            rfc9421::check_content_digest(given, body)?;
+        } else if covers("digest") {
+            let given = headers
+                .get("digest")
+                .map(String::as_str)
+                .unwrap_or_default();
+            if given.trim_start_matches("SHA-256=")
+                != digest_header(body).trim_start_matches("SHA-256=")
+            {
+                return Err(SignatureError::DigestMismatch);
+            }
+        } else {
+            return Err(SignatureError::Uncovered("content-digest"));
+        }
+    }
+    let key_id = input
+        .params
+        .get("keyid")
+        .cloned()
+        .ok_or(SignatureError::Uncovered("keyid"))?;
+    let parts = rfc9421::Request {
+        method: req.method,
+        scheme: req.scheme,
+        path_and_query: req.path_and_query,
+        headers,
+    };
+    Ok(PendingSignature {
+        key_id,
+        scheme: Scheme::Rfc9421(input.params.get("alg").cloned()),
+        signing_string: rfc9421::signature_base(&parts, &input)?,
+        signature: bytes,
+    })
+}
+
+/// Draft-cavage only: validates what can be validated without the key.
+/// `headers` are the request headers (any case); `body` is checked against
+/// `Digest`, and a POST must have one.
 pub fn check_request(
     method: &str,
     path_and_query: &str,
@@ -148,24 +241,48 @@ pub fn check_request(
             return Err(SignatureError::DigestMismatch);
         }
     }
+    let signature = B64
+        .decode(unverified.signature().trim())
+        .map_err(|_| SignatureError::Malformed("signature is not base64".into()))?;
     Ok(PendingSignature {
         key_id: unverified.key_id().to_string(),
-        signature: unverified.signature().to_string(),
+        scheme: Scheme::Cavage,
+        signature,
         signing_string,
     })
 }
 
 impl PendingSignature {
-    /// Checks the RSA-SHA256 signature against a PEM public key.
+    /// Checks the signature against a PEM public key: RSASSA-PKCS1-v1_5
+    /// with SHA-256 (cavage, `rsa-v1_5-sha256`), RSASSA-PSS with SHA-512
+    /// (`rsa-pss-sha512`), or Ed25519, as the algorithm and key say.
     pub fn verify(&self, public_key_pem: &str) -> Result<(), SignatureError> {
         let invalid = || SignatureError::Invalid(self.key_id.clone());
         let key = PKey::public_key_from_pem(public_key_pem.as_bytes()).map_err(|_| invalid())?;
-        let sig = B64.decode(self.signature.trim()).map_err(|_| invalid())?;
-        let mut verifier = Verifier::new(MessageDigest::sha256(), &key).map_err(|_| invalid())?;
-        verifier
-            .update(self.signing_string.as_bytes())
-            .map_err(|_| invalid())?;
-        match verifier.verify(&sig) {
+        let data = self.signing_string.as_bytes();
+        let alg = match &self.scheme {
+            Scheme::Cavage => None,
+            Scheme::Rfc9421(alg) => alg.as_deref(),
+        };
+        let ok = match (key.id(), alg) {
+            (Id::ED25519, None | Some("ed25519")) => Verifier::new_without_digest(&key)
+                .and_then(|mut v| v.verify_oneshot(&self.signature, data)),
+            (Id::RSA, None | Some("rsa-v1_5-sha256")) => {
+                Verifier::new(MessageDigest::sha256(), &key).and_then(|mut v| {
+                    v.update(data)?;
+                    v.verify(&self.signature)
+                })
+            }
+            (Id::RSA, Some("rsa-pss-sha512")) => Verifier::new(MessageDigest::sha512(), &key)
+                .and_then(|mut v| {
+                    v.set_rsa_padding(Padding::PKCS1_PSS)?;
+                    v.set_rsa_pss_saltlen(RsaPssSaltlen::custom(64))?;
+                    v.update(data)?;
+                    v.verify(&self.signature)
+                }),
+            _ => return Err(invalid()),
+        };
+        match ok {
             Ok(true) => Ok(()),
             _ => Err(invalid()),
         }
@@ -173,5 +290,4 @@ impl PendingSignature {
 }
 
 #[cfg(test)]
-#[path = "signatures_tests.rs"]
 mod tests;
