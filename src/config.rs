@@ -24,6 +24,8 @@ pub struct Config {
     /// Local testing only: lets demesh talk to `http://` and loopback or
     /// private-network peers. Refused in production.
     pub allow_private_networks: bool,
+    /// Bearer token that unlocks `/metrics`; without one it is not served.
+    pub metrics_token: Option<String>,
 }
 
 /// Values from flags or environment (already merged by clap).
@@ -34,6 +36,7 @@ pub struct Overrides {
     pub listen: Option<String>,
     pub database_url: Option<String>,
     pub allow_private_networks: Option<String>,
+    pub metrics_token: Option<String>,
 }
 
 /// `demesh.toml`: the same keys as the environment, in either spelling
@@ -49,6 +52,8 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     #[serde(alias = "DEMESH_ALLOW_PRIVATE_NETWORKS")]
     pub allow_private_networks: Option<bool>,
+    #[serde(alias = "DEMESH_METRICS_TOKEN")]
+    pub metrics_token: Option<String>,
 }
 
 impl Config {
@@ -86,6 +91,11 @@ impl Config {
                 .or(file.database_url)
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
             allow_private_networks,
+            metrics_token: over
+                .metrics_token
+                .clone()
+                .or(file.metrics_token)
+                .filter(|t| !t.is_empty()),
         })
     }
 

@@ -23,6 +23,9 @@ pub enum Error {
     PayloadTooLarge,
     #[error("unprocessable: {0}")]
     Unprocessable(String),
+    /// Slow down: try again after this many seconds.
+    #[error("too many requests; retry in {0} s")]
+    TooManyRequests(u64),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("internal error: {0}")]
@@ -44,6 +47,7 @@ impl ResponseError for Error {
             Error::Forbidden => StatusCode::FORBIDDEN,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::Db(DbError::Conflict(_)) => StatusCode::CONFLICT,
             Error::Db(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -60,7 +64,11 @@ impl ResponseError for Error {
         } else {
             self.to_string()
         };
-        HttpResponse::build(status).json(serde_json::json!({ "error": message }))
+        let mut response = HttpResponse::build(status);
+        if let Error::TooManyRequests(secs) = self {
+            response.insert_header(("Retry-After", secs.to_string()));
+        }
+        response.json(serde_json::json!({ "error": message }))
     }
 }
 
@@ -78,6 +86,7 @@ mod tests {
             (Error::Forbidden, 403),
             (Error::PayloadTooLarge, 413),
             (Error::Unprocessable("x".into()), 422),
+            (Error::TooManyRequests(5), 429),
             (Error::Db(DbError::Conflict("x".into())), 409),
             (Error::Internal("x".into()), 500),
         ];

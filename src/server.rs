@@ -26,6 +26,8 @@ pub struct AppState {
     pub wake_inbox: Arc<Notify>,
     /// Wakes the delivery worker when something was queued.
     pub wake_delivery: Arc<Notify>,
+    pub metrics: Arc<crate::metrics::Metrics>,
+    pub limits: Arc<crate::routes::limits::InboxLimits>,
 }
 
 impl AppState {
@@ -52,6 +54,8 @@ impl AppState {
             instance_public_pem: public.into(),
             wake_inbox: Arc::new(Notify::new()),
             wake_delivery: Arc::new(Notify::new()),
+            metrics: Arc::default(),
+            limits: Arc::default(),
         })
     }
 }

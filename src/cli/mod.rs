@@ -55,6 +55,15 @@ pub struct GlobalArgs {
         default_missing_value = "true"
     )]
     pub allow_private_networks: Option<String>,
+    /// Token that unlocks /metrics (Authorization: Bearer TOKEN); unset: no /metrics
+    #[arg(
+        long,
+        global = true,
+        env = "DEMESH_METRICS_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,6 +102,7 @@ impl GlobalArgs {
             listen: self.listen.clone(),
             database_url: self.database_url.clone(),
             allow_private_networks: self.allow_private_networks.clone(),
+            metrics_token: self.metrics_token.clone(),
         }
     }
 }

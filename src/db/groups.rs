@@ -60,6 +60,10 @@ impl Db {
     }
 
     pub fn group_by_name(&self, name: &str) -> DbResult<Group> {
+        // PostgreSQL text cannot hold NUL; no group name contains one.
+        if name.contains('\0') {
+            return Err(DbError::NotFound);
+        }
         let mut conn = self.conn()?;
         groups::table
             .filter(groups::name.eq(name))

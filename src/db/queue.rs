@@ -207,6 +207,27 @@ impl Db {
         Ok(())
     }
 
+    /// (pending deliveries, age in seconds of the oldest, unprocessed
+    /// incoming activities), for `/metrics`.
+    pub fn queue_gauges(&self) -> DbResult<(i64, f64, i64)> {
+        use super::schema::inbox_activities;
+        let mut conn = self.conn()?;
+        let pending: i64 = deliveries::table
+            .filter(deliveries::state.eq(PENDING))
+            .count()
+            .get_result(&mut *conn)?;
+        let oldest: Option<i64> = deliveries::table
+            .filter(deliveries::state.eq(PENDING))
+            .select(diesel::dsl::min(deliveries::created_at))
+            .first(&mut *conn)?;
+        let backlog: i64 = inbox_activities::table
+            .filter(inbox_activities::processed_at.is_null())
+            .count()
+            .get_result(&mut *conn)?;
+        let age = oldest.map_or(0.0, |t| (now_ms() - t).max(0) as f64 / 1000.0);
+        Ok((pending, age, backlog))
+    }
+
     /// Per-server delivery totals, busiest first.
     pub fn queue_status(&self) -> DbResult<Vec<HostStatus>> {
         let mut conn = self.conn()?;

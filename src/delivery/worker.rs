@@ -118,6 +118,13 @@ async fn deliver(state: &AppState, limits: &Limits, d: DueDelivery) {
         Err(e) => retry(failures, None, e.to_string()),
     };
     tracing::info!(delivery = d.id, inbox = %d.inbox, outcome = state_name, ?status, error = ?error, "delivery attempt");
+    let outcome = match (state_name, next) {
+        (queue::DELIVERED, _) => "delivered",
+        (_, Some(_)) => "retry",
+        _ => "failed",
+    };
+    let server = crate::federation::actor::authority(&d.inbox).unwrap_or_default();
+    state.metrics.delivery(outcome, &server);
     let gone = status == Some(410);
     let recipient = d.recipient.clone();
     let recorded = state

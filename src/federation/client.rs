@@ -38,13 +38,28 @@ pub struct Client {
 
 impl Client {
     pub fn new(allow_private_networks: bool) -> anyhow::Result<Client> {
-        let http = reqwest::Client::builder()
+        let allow = allow_private_networks;
+        // Every redirect hop is checked like the first URL (scheme and
+        // literal address here; names by the resolver below).
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 3 {
+                return attempt.error("too many redirects");
+            }
+            match url_allowed(attempt.url(), allow) {
+                Ok(()) => attempt.follow(),
+                Err(why) => attempt.error(why),
+            }
+        });
+        let mut builder = reqwest::Client::builder()
             .user_agent(concat!("demesh/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(30))
-            .redirect(reqwest::redirect::Policy::limited(3))
-            .pool_max_idle_per_host(8)
-            .build()?;
+            .redirect(redirects)
+            .pool_max_idle_per_host(8);
+        if !allow {
+            builder = builder.dns_resolver(Arc::new(super::guard::GuardedResolver));
+        }
+        let http = builder.build()?;
         Ok(Client {
             http,
             allow_private: allow_private_networks,
@@ -52,30 +67,10 @@ impl Client {
     }
 
     /// Only http(s), and in production only https to public addresses.
-    /// (Literal addresses are checked here; DNS-level checks are not yet.)
     pub fn check_url(&self, raw: &str) -> Result<Url, FetchError> {
         let url = Url::parse(raw).map_err(|_| FetchError::Refused(raw.into(), "not a URL"))?;
-        match url.scheme() {
-            "https" => {}
-            "http" if self.allow_private => {}
-            _ => return Err(FetchError::Refused(raw.into(), "only https is allowed")),
-        }
-        let host = url
-            .host_str()
-            .ok_or(FetchError::Refused(raw.into(), "no host"))?;
-        if !self.allow_private {
-            let bare = host.trim_start_matches('[').trim_end_matches(']');
-            let private = match bare.parse::<IpAddr>() {
-                Ok(IpAddr::V4(ip)) => {
-                    ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
-                }
-                Ok(IpAddr::V6(ip)) => ip.is_loopback() || ip.is_unspecified(),
-                Err(_) => bare.eq_ignore_ascii_case("localhost") || bare.ends_with(".localhost"),
-            };
-            if private {
-                return Err(FetchError::Refused(raw.into(), "private network address"));
-            }
-        }
+        url_allowed(&url, self.allow_private)
+            .map_err(|why| FetchError::Refused(raw.into(), why))?;
         Ok(url)
     }
 
@@ -108,6 +103,12 @@ impl Client {
                 status,
             });
         }
+        if !is_json(&res) {
+            return Err(FetchError::Invalid(
+                raw.into(),
+                "not a JSON document".into(),
+            ));
+        }
         let body = read_limited(res, raw).await?;
         serde_json::from_slice(&body).map_err(|e| FetchError::Invalid(raw.into(), e.to_string()))
     }
@@ -138,6 +139,37 @@ impl Client {
             .map_err(|e| FetchError::Network(format!("{raw}: {e}")))?;
         Ok(res.status().as_u16())
     }
+}
+
+/// The scheme and literal-address part of the outgoing URL policy.
+fn url_allowed(url: &Url, allow_private: bool) -> Result<(), &'static str> {
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_private => {}
+        _ => return Err("only https is allowed"),
+    }
+    let host = url.host_str().ok_or("no host")?;
+    if allow_private {
+        return Ok(());
+    }
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let private = match bare.parse::<IpAddr>() {
+        Ok(ip) => super::guard::is_forbidden(ip),
+        Err(_) => bare.eq_ignore_ascii_case("localhost") || bare.ends_with(".localhost"),
+    };
+    if private {
+        return Err("private network address");
+    }
+    Ok(())
+}
+
+/// ActivityPub documents come as JSON (activity+json, ld+json, plain JSON).
+fn is_json(res: &reqwest::Response) -> bool {
+    res.headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.to_ascii_lowercase())
+        .is_some_and(|v| v.contains("json"))
 }
 
 async fn read_limited(mut res: reqwest::Response, url: &str) -> Result<Vec<u8>, FetchError> {

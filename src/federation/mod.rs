@@ -3,5 +3,6 @@
 
 pub mod actor;
 pub mod client;
+pub mod guard;
 
 pub use client::{Client, FetchError};

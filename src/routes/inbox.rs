@@ -19,7 +19,21 @@ pub async fn shared_inbox(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Error> {
-    receive(&req, &body, &state, None).await
+    counted(&state, receive(&req, &body, &state, None).await)
+}
+
+/// Counts every answer for /metrics.
+fn counted(state: &AppState, result: Result<HttpResponse, Error>) -> Result<HttpResponse, Error> {
+    use actix_web::ResponseError;
+    let status = match &result {
+        Ok(r) => r.status().as_u16(),
+        Err(e) => e.status_code().as_u16(),
+    };
+    state.metrics.inbox_status(status);
+    if let Err(e) = &result {
+        tracing::info!(status, error = %e, "inbox refused a request");
+    }
+    result
 }
 
 pub async fn group_inbox(
@@ -29,8 +43,11 @@ pub async fn group_inbox(
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let name = path.into_inner();
-    let group = state.db.call(move |db| db.group_by_name(&name)).await?;
-    receive(&req, &body, &state, Some(group.id)).await
+    let result = match state.db.call(move |db| db.group_by_name(&name)).await {
+        Ok(group) => receive(&req, &body, &state, Some(group.id)).await,
+        Err(e) => Err(e.into()),
+    };
+    counted(&state, result)
 }
 
 async fn receive(
@@ -58,6 +75,12 @@ async fn receive(
             "activity id is not on the actor's host".into(),
         ));
     }
+    if [kind, id, actor].iter().any(|s| s.contains('\0')) {
+        return Err(Error::BadRequest(
+            "NUL character in type, id or actor".into(),
+        ));
+    }
+    crate::routes::limits::check_shape(&activity)?;
 
     let headers: BTreeMap<String, String> = req
         .headers()
@@ -91,6 +114,11 @@ async fn receive(
             "signed by {}, not by the actor {actor}",
             signer.uri
         )));
+    }
+    let wait = |d: std::time::Duration| Error::TooManyRequests(d.as_secs());
+    state.limits.servers.take(&signer.domain).map_err(wait)?;
+    if kind == "Create" {
+        state.limits.posts.take(&signer.uri).map_err(wait)?;
     }
     names.push(signer.acct().to_ascii_lowercase());
     if is_blocked(state, names).await? {

@@ -1,8 +1,10 @@
 //! The route table. One file per endpoint family.
 
 mod groups;
+mod health;
 pub mod inbox;
 mod instance;
+pub mod limits;
 mod negotiate;
 mod nodeinfo;
 mod objects;
@@ -12,6 +14,8 @@ use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(instance::index))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/metrics", web::get().to(health::metrics))
         .route("/actor", web::get().to(instance::actor))
         .route("/actor/outbox", web::get().to(instance::outbox))
         .route(

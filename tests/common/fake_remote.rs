@@ -183,6 +183,14 @@ impl FakeRemote {
         req.send().await.unwrap().status().as_u16()
     }
 
+    /// Signs an arbitrary signing string with `name`'s key (base64).
+    pub fn sign_string(&self, name: &str, signing: &str) -> String {
+        let inner = self.inner.lock().unwrap();
+        let mut signer = Signer::new(MessageDigest::sha256(), &inner.keys[name]).unwrap();
+        signer.update(signing.as_bytes()).unwrap();
+        B64.encode(signer.sign_to_vec().unwrap())
+    }
+
     /// A GET signed by `name`, as Mastodon fetches a thread parent.
     pub async fn signed_get(&self, name: &str, url: &str) -> (u16, Value) {
         let parsed = url::Url::parse(url).unwrap();

@@ -1,0 +1,104 @@
+//! Counters for `/metrics` (Prometheus text format). Kept in memory per
+//! process; queue depth and age are read from the database at scrape time.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+
+#[derive(Default)]
+pub struct Metrics {
+    inbox: Mutex<BTreeMap<u16, u64>>,
+    deliveries: Mutex<BTreeMap<&'static str, u64>>,
+    server_failures: Mutex<BTreeMap<String, u64>>,
+}
+
+fn snapshot<K: Ord + Clone>(map: &Mutex<BTreeMap<K, u64>>) -> BTreeMap<K, u64> {
+    map.lock().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
+fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K) {
+    *map.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(key)
+        .or_default() += 1;
+}
+
+impl Metrics {
+    pub fn inbox_status(&self, status: u16) {
+        bump(&self.inbox, status);
+    }
+
+    /// `outcome`: delivered, retry or failed; failures also count per server.
+    pub fn delivery(&self, outcome: &'static str, server: &str) {
+        bump(&self.deliveries, outcome);
+        if outcome != "delivered" {
+            bump(&self.server_failures, server.to_string());
+        }
+    }
+
+    /// The exposition text; `queue` is (pending deliveries, age in seconds
+    /// of the oldest, unprocessed incoming activities).
+    pub fn render(&self, queue: (i64, f64, i64)) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP demesh_inbox_requests_total Inbox POSTs by response status.\n");
+        out.push_str("# TYPE demesh_inbox_requests_total counter\n");
+        for (status, n) in snapshot(&self.inbox) {
+            let _ = writeln!(
+                out,
+                "demesh_inbox_requests_total{{status=\"{status}\"}} {n}"
+            );
+        }
+        out.push_str("# HELP demesh_deliveries_total Delivery attempts by outcome.\n");
+        out.push_str("# TYPE demesh_deliveries_total counter\n");
+        for (outcome, n) in snapshot(&self.deliveries) {
+            let _ = writeln!(out, "demesh_deliveries_total{{outcome=\"{outcome}\"}} {n}");
+        }
+        out.push_str(
+            "# HELP demesh_delivery_failures_total Failed delivery attempts per server.\n",
+        );
+        out.push_str("# TYPE demesh_delivery_failures_total counter\n");
+        for (server, n) in snapshot(&self.server_failures) {
+            let server = server.replace(['"', '\\', '\n'], "_");
+            let _ = writeln!(
+                out,
+                "demesh_delivery_failures_total{{server=\"{server}\"}} {n}"
+            );
+        }
+        let (pending, oldest, incoming) = queue;
+        out.push_str("# HELP demesh_queue_pending Deliveries waiting to be sent.\n");
+        out.push_str("# TYPE demesh_queue_pending gauge\n");
+        let _ = writeln!(out, "demesh_queue_pending {pending}");
+        out.push_str(
+            "# HELP demesh_queue_oldest_pending_seconds Age of the oldest waiting delivery.\n",
+        );
+        out.push_str("# TYPE demesh_queue_oldest_pending_seconds gauge\n");
+        let _ = writeln!(out, "demesh_queue_oldest_pending_seconds {oldest:.3}");
+        out.push_str("# HELP demesh_inbox_backlog Stored incoming activities not yet processed.\n");
+        out.push_str("# TYPE demesh_inbox_backlog gauge\n");
+        let _ = writeln!(out, "demesh_inbox_backlog {incoming}");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_prometheus_text() {
+        let m = Metrics::default();
+        m.inbox_status(202);
+        m.inbox_status(202);
+        m.inbox_status(401);
+        m.delivery("delivered", "a.example");
+        m.delivery("retry", "b.example");
+        let text = m.render((3, 12.5, 1));
+        assert!(text.contains("demesh_inbox_requests_total{status=\"202\"} 2\n"));
+        assert!(text.contains("demesh_inbox_requests_total{status=\"401\"} 1\n"));
+        assert!(text.contains("demesh_deliveries_total{outcome=\"retry\"} 1\n"));
+        assert!(text.contains("demesh_delivery_failures_total{server=\"b.example\"} 1\n"));
+        assert!(!text.contains("server=\"a.example\""));
+        assert!(text.contains("demesh_queue_pending 3\n"));
+        assert!(text.contains("demesh_queue_oldest_pending_seconds 12.500\n"));
+    }
+}
