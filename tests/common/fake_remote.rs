@@ -35,6 +35,8 @@ struct Inner {
     /// Status to answer on a path instead of 202 (for failure tests).
     answers: HashMap<String, Vec<u16>>,
     shared_inbox: bool,
+    /// GETs of actor documents served.
+    gets: usize,
     also_known_as: HashMap<String, String>,
 }
 
@@ -123,6 +125,11 @@ impl FakeRemote {
             .unwrap()
             .answers
             .insert(path.to_string(), statuses.iter().rev().copied().collect());
+    }
+
+    /// How many actor documents this server has served.
+    pub fn actor_gets(&self) -> usize {
+        self.inner.lock().unwrap().gets
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -299,7 +306,8 @@ async fn actor(
     path: web::Path<String>,
     data: web::Data<(String, Arc<Mutex<Inner>>)>,
 ) -> HttpResponse {
-    let (base, inner) = (&data.0, data.1.lock().unwrap());
+    let (base, mut inner) = (&data.0, data.1.lock().unwrap());
+    inner.gets += 1;
     let name = path.into_inner();
     let Some(key) = inner.keys.get(&name) else {
         return HttpResponse::Gone().finish();

@@ -97,8 +97,18 @@ impl TestServer {
     /// Starts on a given listener: a restart reuses the address (ids
     /// contain it), so the test binds the same port again.
     pub async fn start_at(db: &TestDb, listener: TcpListener) -> TestServer {
+        TestServer::start_configured(db, listener, |_| {}).await
+    }
+
+    /// Starts with the test configuration changed by `adjust`.
+    pub async fn start_configured(
+        db: &TestDb,
+        listener: TcpListener,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestServer {
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let config = test_config(&base, &db.url);
+        let mut config = test_config(&base, &db.url);
+        adjust(&mut config);
         let database = Db::connect(&db.url).unwrap();
         let state = AppState::new(config, database.clone()).unwrap();
         let running = server::start(state.clone(), listener).unwrap();
