@@ -104,7 +104,6 @@ pub fn start(state: AppState, listener: TcpListener) -> anyhow::Result<Running> 
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
-            .app_data(web::PayloadConfig::new(routes::inbox::MAX_BODY))
             .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
             .configure(routes::configure)
     })

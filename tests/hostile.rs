@@ -261,11 +261,16 @@ fn cases(c: &Club, m: &FakeRemote, alice_note: &str, alice_original: &str) -> Ve
         vec![],
         404,
     ));
+    // Too many header fields (actix allows 96): 431 without a connection
+    // race (a head over 128 KiB may be reset before the answer is read).
+    let many: Vec<(String, String)> = (0..120)
+        .map(|i| (format!("x-h{i}"), "1".to_string()))
+        .collect();
     v.push(case(
-        "oversized header",
+        "too many headers",
         "/inbox",
         follow.clone(),
-        vec![("x-filler".into(), "x".repeat(200 * 1024))],
+        many,
         431,
     ));
     v.push(case(
@@ -401,7 +406,12 @@ async fn hostile_requests_get_their_status_and_change_nothing(backend: Backend) 
         for (k, val) in &case.headers {
             req = req.header(k.as_str(), val.as_str());
         }
-        let status = req.send().await.unwrap().status().as_u16();
+        let status = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", case.name))
+            .status()
+            .as_u16();
         assert_eq!(status, case.want, "{}", case.name);
         if status != 202 {
             assert_eq!(

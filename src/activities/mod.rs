@@ -27,6 +27,23 @@ macro_rules! verified {
     };
 }
 
+/// The checks `process` makes before any effect, without a database:
+/// what the fuzzer exercises. `Ok` names the kind understood.
+pub fn verify_only(activity: &Value, actor: &str) -> Result<&'static str, String> {
+    let kind = activity
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let result = match kind {
+        "Follow" => follow::verify(activity, actor).map(|_| "Follow"),
+        "Create" | "Update" => create::verify_post(activity, actor).map(|_| "post"),
+        "Undo" => undo::verify(activity, actor).map(|_| "Undo"),
+        "Delete" => delete::verify(activity, actor).map(|_| "Delete"),
+        _ => Ok("other"),
+    };
+    result.map_err(|e| e.to_string())
+}
+
 /// Processes one stored activity. `Err` means a passing failure (the
 /// database): the activity stays queued and is retried.
 pub fn process(state: &AppState, row: &IncomingActivity) -> anyhow::Result<Outcome> {

@@ -25,6 +25,7 @@ pub async fn run(state: AppState) {
         }
         for row in rows {
             let st = state.clone();
+            let activity_id = row.activity_id.clone();
             let result = tokio::task::spawn_blocking(move || {
                 let outcome = super::process(&st, &row)?;
                 tracing::info!(activity_id = %row.activity_id, kind = %row.kind, actor = %row.actor_uri, %outcome, "processed");
@@ -34,8 +35,12 @@ pub async fn run(state: AppState) {
             .await;
             match result {
                 Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::error!(error = %e, "processing failed; will retry"),
-                Err(e) => tracing::error!(error = %e, "inbox task failed; will retry"),
+                Ok(Err(e)) => {
+                    tracing::error!(%activity_id, error = %e, "processing failed; will retry")
+                }
+                Err(e) => {
+                    tracing::error!(%activity_id, error = %e, "inbox task failed; will retry")
+                }
             }
         }
         state.wake_delivery.notify_one();

@@ -10,6 +10,25 @@ use crate::urls::Urls;
 use anyhow::Context;
 use serde_json::{json, Map, Value};
 
+/// The JSON-LD context of the group's posts: ActivityStreams plus the
+/// terms Mastodon defines for what we carry, so JSON-LD readers (Fedify)
+/// keep them.
+fn post_context() -> Value {
+    json!([
+        "https://www.w3.org/ns/activitystreams",
+        {
+            "ostatus": "http://ostatus.org#",
+            "conversation": "ostatus:conversation",
+            "sensitive": "as:sensitive",
+            "Hashtag": "as:Hashtag",
+            "toot": "http://joinmastodon.org/ns#",
+            "Emoji": "toot:Emoji",
+            "blurhash": "toot:blurhash",
+            "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"}
+        }
+    ])
+}
+
 fn now_rfc3339_ms() -> String {
     // Milliseconds: an edit within the same second must still be "newer"
     // (Mastodon ignores an Update whose `updated` is not after the last).
@@ -104,7 +123,7 @@ pub fn republish(
         return Ok(format!("{}: duplicate, already republished", group.name));
     }
     let create = json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
+        "@context": post_context(),
         "id": create_id,
         "type": "Create",
         "actor": urls.group(&group.name),
@@ -209,7 +228,7 @@ pub fn update_copies(
         db.update_post_note(post.id, &note.to_string(), crate::db::now_ms())?;
         let id = format!("{}#updates/{}", post.note_id, crate::db::now_ms());
         let update = json!({
-            "@context": "https://www.w3.org/ns/activitystreams",
+            "@context": post_context(),
             "id": id, "type": "Update", "actor": urls.group(&group.name),
             "to": [urls.group_followers(&group.name)], "object": note,
         });

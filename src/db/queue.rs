@@ -21,6 +21,8 @@ pub struct Target {
 #[derive(Debug, Clone)]
 pub struct DueDelivery {
     pub id: i64,
+    /// The outgoing activity's id, for logs.
+    pub activity_id: String,
     pub inbox: String,
     pub recipient: Option<String>,
     pub attempts: i32,
@@ -137,23 +139,26 @@ impl Db {
                 claimed.push(id);
             }
         }
-        let rows: Vec<(i64, String, Option<String>, i32, String, String)> = deliveries::table
-            .inner_join(outgoing_activities::table.inner_join(groups::table))
-            .filter(deliveries::id.eq_any(&claimed))
-            .select((
-                deliveries::id,
-                deliveries::inbox,
-                deliveries::recipient,
-                deliveries::attempts,
-                outgoing_activities::body,
-                groups::name,
-            ))
-            .load(&mut *conn)?;
+        let rows: Vec<(i64, String, String, Option<String>, i32, String, String)> =
+            deliveries::table
+                .inner_join(outgoing_activities::table.inner_join(groups::table))
+                .filter(deliveries::id.eq_any(&claimed))
+                .select((
+                    deliveries::id,
+                    outgoing_activities::activity_id,
+                    deliveries::inbox,
+                    deliveries::recipient,
+                    deliveries::attempts,
+                    outgoing_activities::body,
+                    groups::name,
+                ))
+                .load(&mut *conn)?;
         Ok(rows
             .into_iter()
             .map(
-                |(id, inbox, recipient, attempts, body, group_name)| DueDelivery {
+                |(id, activity_id, inbox, recipient, attempts, body, group_name)| DueDelivery {
                     id,
+                    activity_id,
                     inbox,
                     recipient,
                     attempts,

@@ -117,7 +117,7 @@ async fn deliver(state: &AppState, limits: &Limits, d: DueDelivery) {
         Err(e @ FetchError::Refused(..)) => (queue::FAILED, None, Some(e.to_string()), None),
         Err(e) => retry(failures, None, e.to_string()),
     };
-    tracing::info!(delivery = d.id, inbox = %d.inbox, outcome = state_name, ?status, error = ?error, "delivery attempt");
+    tracing::info!(activity_id = %d.activity_id, delivery = d.id, inbox = %d.inbox, outcome = state_name, ?status, error = ?error, "delivery attempt");
     let outcome = match (state_name, next) {
         (queue::DELIVERED, _) => "delivered",
         (_, Some(_)) => "retry",

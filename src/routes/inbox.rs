@@ -13,13 +13,40 @@ use std::collections::BTreeMap;
 
 /// Largest activity accepted (DESIGN §4: 1 MiB → 413).
 pub const MAX_BODY: usize = 1024 * 1024;
+/// How much of an oversized body is read (and dropped) before answering
+/// 413: answering while the peer still sends would reset the connection,
+/// and the peer would see a network error instead of the 413.
+const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
+
+async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, Error> {
+    use futures_util::StreamExt;
+    let (mut body, mut seen) = (Vec::new(), 0usize);
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| Error::BadRequest(format!("cannot read the body: {e}")))?;
+        seen += chunk.len();
+        if seen > DRAIN_LIMIT {
+            break;
+        }
+        if seen <= MAX_BODY {
+            body.extend_from_slice(&chunk);
+        }
+    }
+    if seen > MAX_BODY {
+        return Err(Error::PayloadTooLarge);
+    }
+    Ok(body)
+}
 
 pub async fn shared_inbox(
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Error> {
-    counted(&state, receive(&req, &body, &state, None).await)
+    let result = match read_body(payload).await {
+        Ok(body) => receive(&req, &body, &state, None).await,
+        Err(e) => Err(e),
+    };
+    counted(&state, result)
 }
 
 /// Counts every answer for /metrics.
@@ -38,14 +65,16 @@ fn counted(state: &AppState, result: Result<HttpResponse, Error>) -> Result<Http
 
 pub async fn group_inbox(
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let name = path.into_inner();
-    let result = match state.db.call(move |db| db.group_by_name(&name)).await {
-        Ok(group) => receive(&req, &body, &state, Some(group.id)).await,
-        Err(e) => Err(e.into()),
+    let body = read_body(payload).await;
+    let result = match (body, state.db.call(move |db| db.group_by_name(&name)).await) {
+        (Err(e), _) => Err(e),
+        (_, Err(e)) => Err(e.into()),
+        (Ok(body), Ok(group)) => receive(&req, &body, &state, Some(group.id)).await,
     };
     counted(&state, result)
 }
@@ -132,6 +161,7 @@ async fn receive(
         }
     }
 
+    let id_for_log = id.to_string();
     let (id, kind, actor, raw) = (
         id.to_string(),
         kind.to_string(),
@@ -145,6 +175,7 @@ async fn receive(
     if stored {
         state.wake_inbox.notify_one();
     }
+    tracing::info!(activity_id = %id_for_log, stored, "inbox accepted");
     Ok(HttpResponse::Accepted().finish())
 }
 

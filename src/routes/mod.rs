@@ -8,7 +8,7 @@ pub mod limits;
 mod negotiate;
 mod nodeinfo;
 mod objects;
-mod webfinger;
+pub mod webfinger;
 
 use actix_web::web;
 

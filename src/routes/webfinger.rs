@@ -1,9 +1,11 @@
 //! WebFinger (RFC 7033) and host-meta (RFC 6415): how `@club@host` becomes
 //! the group's actor URL.
 
+use crate::config::Config;
 use crate::db::DbError;
 use crate::error::Error;
 use crate::server::AppState;
+use crate::urls::Urls;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -15,7 +17,7 @@ pub struct Query {
 
 /// What a `resource` parameter asks for.
 #[derive(Debug, PartialEq)]
-enum Resource {
+pub enum Resource {
     Group(String),
     Instance,
     Elsewhere,
@@ -23,13 +25,13 @@ enum Resource {
 
 /// Accepts `acct:name@domain`, `name@domain`, `@name@domain` and our actor
 /// URLs. The domain may be the bare host or host:port, compared without case.
-fn parse_resource(state: &AppState, raw: &str) -> Result<Resource, Error> {
+pub fn parse_resource(config: &Config, urls: &Urls, raw: &str) -> Result<Resource, Error> {
     let raw = raw.trim();
     if raw.starts_with("http://") || raw.starts_with("https://") {
-        if raw == state.urls.instance_actor() {
+        if raw == urls.instance_actor() {
             return Ok(Resource::Instance);
         }
-        return Ok(match state.urls.group_name_of(raw) {
+        return Ok(match urls.group_name_of(raw) {
             Some(name) => Resource::Group(name),
             None => Resource::Elsewhere,
         });
@@ -44,8 +46,8 @@ fn parse_resource(state: &AppState, raw: &str) -> Result<Resource, Error> {
             "resource must look like acct:name@domain".into(),
         ));
     }
-    let ours = state.config.acct_domain();
-    let host = state.config.base_url.host_str().unwrap_or_default();
+    let ours = config.acct_domain();
+    let host = config.base_url.host_str().unwrap_or_default();
     if !domain.eq_ignore_ascii_case(&ours) && !domain.eq_ignore_ascii_case(host) {
         return Ok(Resource::Elsewhere);
     }
@@ -65,7 +67,7 @@ pub async fn webfinger(
         .filter(|r| !r.trim().is_empty())
         .ok_or_else(|| Error::BadRequest("missing resource parameter".into()))?;
     let domain = state.config.acct_domain();
-    let (subject, href) = match parse_resource(&state, raw)? {
+    let (subject, href) = match parse_resource(&state.config, &state.urls, raw)? {
         Resource::Elsewhere => return Err(Error::NotFound),
         Resource::Instance => (
             format!("acct:{domain}@{domain}"),
