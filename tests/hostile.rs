@@ -11,6 +11,8 @@ use common::{count_rows, Backend};
 use serde_json::{json, Value};
 use std::time::{Duration, SystemTime};
 
+type Headers = Vec<(String, String)>;
+
 struct Case {
     name: String,
     path: String,
@@ -103,7 +105,7 @@ fn cases(c: &Club, m: &FakeRemote, alice_note: &str, alice_original: &str) -> Ve
     ];
     // Properly signed by mallory, then spoiled one way or another.
     let body = follow.as_bytes();
-    let mut spoil = |name: &str, f: &dyn Fn(&mut Vec<(String, String)>)| {
+    let mut spoil = |name: &str, f: &dyn Fn(&mut Headers)| {
         let mut h = signed(m, "mallory", &inbox, body);
         f(&mut h);
         v.push(case(name, "/inbox", body.to_vec(), h, 401));
@@ -396,7 +398,12 @@ async fn hostile_requests_get_their_status_and_change_nothing(backend: Backend) 
     let (a0, b0) = (c.a.received().len(), c.b.received().len());
     let all = cases(&c, &m, &note, &original);
     assert!(all.len() >= 60, "only {} cases", all.len());
-    let http = common::http();
+    // One connection per case: a refused request may close its connection,
+    // and a pooled client would send the next case down a dead one.
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
     for case in all {
         let inbox_rows = count_rows(&c.s.db_url, "inbox_activities");
         let mut req = http

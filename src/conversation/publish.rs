@@ -60,6 +60,15 @@ fn parent(db: &Db, group: &Group, in_reply_to: Option<&str>) -> anyhow::Result<O
         .find(|p| p.group_id == group.id))
 }
 
+/// The group copies of `original_id` that `author` may change.
+fn copies_by(db: &Db, original_id: &str, author: &str) -> anyhow::Result<Vec<Post>> {
+    Ok(db
+        .posts_of_original(original_id)?
+        .into_iter()
+        .filter(|p| p.author_uri == author)
+        .collect())
+}
+
 /// Republishes a member's post in `group`. Returns the outcome text.
 pub fn republish(
     db: &Db,
@@ -202,11 +211,8 @@ pub fn update_copies(
         .get("id")
         .and_then(Value::as_str)
         .context("object id")?;
-    let copies: Vec<Post> = db
-        .posts_of_original(original_id)?
-        .into_iter()
-        .filter(|p| p.author_uri == author.uri && p.deleted_at.is_none())
-        .collect();
+    let mut copies = copies_by(db, original_id, &author.uri)?;
+    copies.retain(|p| p.deleted_at.is_none());
     if copies.is_empty() {
         return Ok("ignored: Update of a post the group does not hold".into());
     }
@@ -244,11 +250,7 @@ pub fn delete_copies(
     author_uri: &str,
     original_id: &str,
 ) -> anyhow::Result<String> {
-    let copies: Vec<Post> = db
-        .posts_of_original(original_id)?
-        .into_iter()
-        .filter(|p| p.author_uri == author_uri)
-        .collect();
+    let copies = copies_by(db, original_id, author_uri)?;
     if copies.is_empty() {
         return Ok("ignored: Delete of an object we do not hold".into());
     }

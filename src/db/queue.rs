@@ -18,7 +18,7 @@ pub struct Target {
 }
 
 /// A delivery claimed by a worker, with what it needs to send it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Queryable)]
 pub struct DueDelivery {
     pub id: i64,
     /// The outgoing activity's id, for logs.
@@ -139,34 +139,19 @@ impl Db {
                 claimed.push(id);
             }
         }
-        let rows: Vec<(i64, String, String, Option<String>, i32, String, String)> =
-            deliveries::table
-                .inner_join(outgoing_activities::table.inner_join(groups::table))
-                .filter(deliveries::id.eq_any(&claimed))
-                .select((
-                    deliveries::id,
-                    outgoing_activities::activity_id,
-                    deliveries::inbox,
-                    deliveries::recipient,
-                    deliveries::attempts,
-                    outgoing_activities::body,
-                    groups::name,
-                ))
-                .load(&mut *conn)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, activity_id, inbox, recipient, attempts, body, group_name)| DueDelivery {
-                    id,
-                    activity_id,
-                    inbox,
-                    recipient,
-                    attempts,
-                    body,
-                    group_name,
-                },
-            )
-            .collect())
+        Ok(deliveries::table
+            .inner_join(outgoing_activities::table.inner_join(groups::table))
+            .filter(deliveries::id.eq_any(&claimed))
+            .select((
+                deliveries::id,
+                outgoing_activities::activity_id,
+                deliveries::inbox,
+                deliveries::recipient,
+                deliveries::attempts,
+                outgoing_activities::body,
+                groups::name,
+            ))
+            .load::<DueDelivery>(&mut *conn)?)
     }
 
     /// Records an attempt. `next_attempt_at: Some` keeps it pending (retry);

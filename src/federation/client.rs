@@ -83,19 +83,11 @@ impl Client {
         let url = self.check_url(raw)?;
         let headers = sign_request("GET", &url, None, &signer.key_id, &signer.key)
             .map_err(|e| FetchError::Network(e.to_string()))?;
-        let mut req = self.http.get(url.clone()).header(
+        let req = self.http.get(url.clone()).header(
             "accept",
             "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"",
         );
-        for (name, value) in headers {
-            if name != "host" {
-                req = req.header(name, value);
-            }
-        }
-        let res = req
-            .send()
-            .await
-            .map_err(|e| FetchError::Network(format!("{raw}: {e}")))?;
+        let res = send_signed(req, headers, raw).await?;
         let status = res.status().as_u16();
         if status != 200 {
             return Err(FetchError::Status {
@@ -123,22 +115,31 @@ impl Client {
         let url = self.check_url(raw)?;
         let headers = sign_request("POST", &url, Some(body), &signer.key_id, &signer.key)
             .map_err(|e| FetchError::Network(e.to_string()))?;
-        let mut req = self
+        let req = self
             .http
             .post(url.clone())
             .header("content-type", "application/activity+json")
             .body(body.to_vec());
-        for (name, value) in headers {
-            if name != "host" {
-                req = req.header(name, value);
-            }
-        }
-        let res = req
-            .send()
-            .await
-            .map_err(|e| FetchError::Network(format!("{raw}: {e}")))?;
+        let res = send_signed(req, headers, raw).await?;
         Ok(res.status().as_u16())
     }
+}
+
+/// Adds the signature headers (reqwest sets Host itself, to the same
+/// value that was signed) and sends.
+async fn send_signed(
+    mut req: reqwest::RequestBuilder,
+    headers: Vec<(String, String)>,
+    raw: &str,
+) -> Result<reqwest::Response, FetchError> {
+    for (name, value) in headers {
+        if name != "host" {
+            req = req.header(name, value);
+        }
+    }
+    req.send()
+        .await
+        .map_err(|e| FetchError::Network(format!("{raw}: {e}")))
 }
 
 /// The scheme and literal-address part of the outgoing URL policy.

@@ -1,21 +1,15 @@
 //! The group actor, its HTML page, and its collections.
 
 use super::negotiate::{activity_json, html, wants_html};
-use crate::db::{DbError, Group};
+use crate::db::Group;
 use crate::documents::{counted_collection, escape_html, group_actor, text_to_html};
 use crate::error::Error;
 use crate::server::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 async fn find_group(state: &AppState, name: String) -> Result<Group, Error> {
-    state
-        .db
-        .call(move |db| db.group_by_name(&name))
-        .await
-        .map_err(|e| match e {
-            DbError::NotFound => Error::NotFound,
-            other => other.into(),
-        })
+    // A missing group is DbError::NotFound, answered 404.
+    Ok(state.db.call(move |db| db.group_by_name(&name)).await?)
 }
 
 /// Public on purpose: remote servers must fetch it, unsigned, to follow.

@@ -9,7 +9,6 @@ use crate::server::AppState;
 use crate::signatures::{check, PendingSignature, RequestParts};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 /// Largest activity accepted (DESIGN §4: 1 MiB → 413).
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -111,11 +110,7 @@ async fn receive(
     }
     crate::routes::limits::check_shape(&activity)?;
 
-    let headers: BTreeMap<String, String> = req
-        .headers()
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
-        .collect();
+    let headers = super::header_map(req);
     let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
     let pending = check(&RequestParts {
         method: req.method().as_str(),

@@ -10,7 +10,17 @@ mod nodeinfo;
 mod objects;
 pub mod webfinger;
 
-use actix_web::web;
+use actix_web::{web, HttpRequest};
+use std::collections::BTreeMap;
+
+/// The request's headers as text, for signature checks (headers that are
+/// not valid text cannot be part of a valid signature and are left out).
+pub(crate) fn header_map(req: &HttpRequest) -> BTreeMap<String, String> {
+    req.headers()
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .collect()
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(instance::index))

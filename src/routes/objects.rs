@@ -11,15 +11,10 @@ use crate::server::AppState;
 use crate::signatures::{check, RequestParts};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 
 /// Whether the request is signed by someone allowed to read `group`'s posts.
 async fn may_read(req: &HttpRequest, state: &AppState, group: &Group) -> Result<bool, Error> {
-    let headers: BTreeMap<String, String> = req
-        .headers()
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
-        .collect();
+    let headers = super::header_map(req);
     let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
     let parts = RequestParts {
         method: "GET",

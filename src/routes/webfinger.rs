@@ -2,7 +2,6 @@
 //! the group's actor URL.
 
 use crate::config::Config;
-use crate::db::DbError;
 use crate::error::Error;
 use crate::server::AppState;
 use crate::urls::Urls;
@@ -41,7 +40,14 @@ pub fn parse_resource(config: &Config, urls: &Urls, raw: &str) -> Result<Resourc
     let (user, domain) = acct
         .rsplit_once('@')
         .ok_or_else(|| Error::BadRequest("resource must look like acct:name@domain".into()))?;
-    if user.is_empty() || domain.is_empty() || user.contains('@') {
+    // A username is letters, digits, _ . - (found by fuzzing: a URL-ish
+    // string before the last @ is not a user).
+    let valid_user = |u: &str| {
+        !u.is_empty()
+            && u.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+    };
+    if !valid_user(user) || domain.is_empty() {
         return Err(Error::BadRequest(
             "resource must look like acct:name@domain".into(),
         ));
@@ -74,14 +80,7 @@ pub async fn webfinger(
             state.urls.instance_actor(),
         ),
         Resource::Group(name) => {
-            let group = state
-                .db
-                .call(move |db| db.group_by_name(&name))
-                .await
-                .map_err(|e| match e {
-                    DbError::NotFound => Error::NotFound,
-                    other => other.into(),
-                })?;
+            let group = state.db.call(move |db| db.group_by_name(&name)).await?;
             (
                 format!("acct:{}@{domain}", group.name),
                 state.urls.group(&group.name),
@@ -115,4 +114,51 @@ pub async fn host_meta(state: web::Data<AppState>) -> HttpResponse {
              <Link rel=\"lrdd\" template=\"{}\"/>\n</XRD>\n",
             crate::documents::escape_html(&template)
         ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{FileConfig, Overrides};
+
+    fn parse(raw: &str) -> Result<Resource, Error> {
+        let over = Overrides {
+            base_url: Some("https://relay.example:8443".into()),
+            ..Overrides::default()
+        };
+        let config = Config::resolve(&over, FileConfig::default()).expect("config");
+        parse_resource(&config, &Urls::new(&config), raw)
+    }
+
+    #[test]
+    fn handles_and_urls_parse() {
+        for ok in [
+            "acct:club@relay.example:8443",
+            "@club@relay.example",
+            "Club@RELAY.example",
+        ] {
+            assert_eq!(parse(ok).expect(ok), Resource::Group("club".into()), "{ok}");
+        }
+        assert_eq!(
+            parse("https://relay.example:8443/groups/club").expect("url"),
+            Resource::Group("club".into())
+        );
+        assert_eq!(
+            parse("acct:club@other.example").expect("other"),
+            Resource::Elsewhere
+        );
+    }
+
+    #[test]
+    fn malformed_users_are_bad_requests() {
+        // The first one is the input the webfinger fuzz target found.
+        for bad in [
+            "ahttps://cct:club@relay.example:8443",
+            "a/b@relay.example",
+            "a b@relay.example",
+            "@relay.example",
+        ] {
+            assert!(matches!(parse(bad), Err(Error::BadRequest(_))), "{bad}");
+        }
+    }
 }
