@@ -450,4 +450,54 @@ async fn hostile_requests_get_their_status_and_change_nothing(backend: Backend) 
     c.s.stop().await;
 }
 
-backend_tests!(hostile_requests_get_their_status_and_change_nothing);
+/// A member posting faster than 30 a minute is told to slow down (429 with
+/// Retry-After); what was refused is not stored, so the sender's retry
+/// later is what counts, and nothing is lost.
+async fn posting_too_fast_gets_429(backend: Backend) {
+    let c = club(backend).await;
+    let mut refused = None;
+    // The bucket refills by half a post a second while we send, so the
+    // refusal comes after 30 posts and a few more, not exactly at 31.
+    for n in 0..40 {
+        let post = c.a.fixture(
+            "mastodon_direct.json",
+            "alice",
+            &c.group,
+            &format!("9{n:02}"),
+            "",
+        );
+        let body = post.to_string();
+        let headers =
+            c.a.signed_headers("alice", &c.s.url("/inbox"), body.as_bytes(), None);
+        let mut req = common::http().post(c.s.url("/inbox")).body(body);
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        let res = req.send().await.unwrap();
+        if res.status().as_u16() == 429 {
+            let wait: u64 = res.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            refused = Some((n, wait, post["id"].as_str().unwrap().to_string()));
+            break;
+        }
+        assert_eq!(res.status().as_u16(), 202, "post {n}");
+    }
+    let (n, wait, id) = refused.expect("posting 40 in a few seconds is refused");
+    assert!((30..38).contains(&n), "refused at post {n}");
+    assert!((1..=60).contains(&wait), "Retry-After {wait}");
+    let stored =
+        c.s.db
+            .call(move |db| db.incoming_by_activity_id(&id))
+            .await
+            .unwrap();
+    assert!(stored.is_none(), "a refused post is not stored");
+    c.s.stop().await;
+}
+
+backend_tests!(
+    hostile_requests_get_their_status_and_change_nothing,
+    posting_too_fast_gets_429
+);

@@ -187,3 +187,29 @@ async fn read_limited(mut res: reqwest::Response, url: &str) -> Result<Vec<u8>, 
     }
     Ok(body)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_mode_refuses_internal_targets() {
+        let client = Client::new(false).expect("client");
+        for bad in [
+            "https://169.254.169.254/latest/meta-data",
+            "https://127.0.0.1/actor",
+            "https://[::1]/actor",
+            "https://10.0.0.8/inbox",
+            "https://localhost/inbox",
+            "http://social.example/inbox",
+            "ftp://social.example/x",
+            "file:///etc/passwd",
+        ] {
+            assert!(client.check_url(bad).is_err(), "{bad}");
+        }
+        assert!(client.check_url("https://social.example/users/a").is_ok());
+        let testing = Client::new(true).expect("client");
+        assert!(testing.check_url("http://127.0.0.1:8080/inbox").is_ok());
+        assert!(testing.check_url("file:///etc/passwd").is_err());
+    }
+}
