@@ -26,6 +26,10 @@ pub struct Config {
     pub allow_private_networks: bool,
     /// Bearer token that unlocks `/metrics`; without one it is not served.
     pub metrics_token: Option<String>,
+    /// How long a worker's claim on a delivery lasts. A process killed
+    /// mid-delivery leaves its claims to others after this (PostgreSQL);
+    /// SQLite releases them at the next start.
+    pub delivery_lease_secs: u64,
 }
 
 /// Values from flags or environment (already merged by clap).
@@ -37,6 +41,7 @@ pub struct Overrides {
     pub database_url: Option<String>,
     pub allow_private_networks: Option<String>,
     pub metrics_token: Option<String>,
+    pub delivery_lease_secs: Option<u64>,
 }
 
 /// `demesh.toml`: the same keys as the environment, in either spelling
@@ -54,6 +59,8 @@ pub struct FileConfig {
     pub allow_private_networks: Option<bool>,
     #[serde(alias = "DEMESH_METRICS_TOKEN")]
     pub metrics_token: Option<String>,
+    #[serde(alias = "DEMESH_DELIVERY_LEASE_SECS")]
+    pub delivery_lease_secs: Option<u64>,
 }
 
 impl Config {
@@ -96,6 +103,11 @@ impl Config {
                 .clone()
                 .or(file.metrics_token)
                 .filter(|t| !t.is_empty()),
+            delivery_lease_secs: over
+                .delivery_lease_secs
+                .or(file.delivery_lease_secs)
+                .unwrap_or(120)
+                .max(1),
         })
     }
 

@@ -60,6 +60,17 @@ impl AppState {
     }
 }
 
+/// What a `demesh serve` process does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    /// The HTTP server only.
+    Web,
+    /// The inbox and delivery workers only.
+    Worker,
+    /// Both (the default, and the only choice with SQLite).
+    All,
+}
+
 /// A running server and its workers.
 pub struct Running {
     handle: actix_web::dev::ServerHandle,
@@ -92,14 +103,27 @@ impl Running {
 /// Starts serving on an already bound listener, with the inbox and delivery
 /// workers (tests bind port 0 and read the port before calling this).
 pub fn start(state: AppState, listener: TcpListener) -> anyhow::Result<Running> {
+    let workers = start_workers(&state)?;
+    start_web(state, listener, workers)
+}
+
+/// The inbox and delivery workers.
+fn start_workers(state: &AppState) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     if state.db.backend() == Backend::Sqlite {
         // SQLite means one process: nothing else can hold a claim.
         state.db.release_all_leases()?;
     }
-    let workers = vec![
+    Ok(vec![
         tokio::spawn(crate::activities::worker::run(state.clone())),
         tokio::spawn(crate::delivery::worker::run(state.clone())),
-    ];
+    ])
+}
+
+fn start_web(
+    state: AppState,
+    listener: TcpListener,
+    workers: Vec<tokio::task::JoinHandle<()>>,
+) -> anyhow::Result<Running> {
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
@@ -118,20 +142,52 @@ pub fn start(state: AppState, listener: TcpListener) -> anyhow::Result<Running> 
 }
 
 /// `demesh serve`: migrate, then serve until stopped (SIGINT/SIGTERM).
-pub async fn serve(config: Config) -> anyhow::Result<()> {
+pub async fn serve(config: Config, role: Role) -> anyhow::Result<()> {
     let db = Db::connect(&config.database_url)?;
+    if role != Role::All && db.backend() == Backend::Sqlite {
+        anyhow::bail!(
+            "--role {role:?} needs PostgreSQL: with SQLite, run one process with --role all"
+        );
+    }
+    if role == Role::Worker {
+        let state = AppState::new(config, db)?;
+        let workers = start_workers(&state)?;
+        tracing::info!(
+            database = state.db.backend().name(),
+            "demesh worker running"
+        );
+        shutdown_signal().await?;
+        for w in workers {
+            w.abort();
+        }
+        return Ok(());
+    }
     let listener = TcpListener::bind(&config.listen)
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let base = config.base().to_string();
     let backend = db.backend().name();
     let state = AppState::new(config, db)?;
-    let running = start(state, listener)?;
+    let running = match role {
+        Role::Web => start_web(state, listener, Vec::new())?,
+        _ => start(state, listener)?,
+    };
     tracing::info!(
+        ?role,
         listen = %addr,
         base_url = %base,
         database = backend,
         "demesh listening on http://{addr} (public URL {base})"
     );
     running.wait().await
+}
+
+/// SIGINT or SIGTERM (what `docker stop` and systemd send).
+async fn shutdown_signal() -> anyhow::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r?,
+        _ = term.recv() => {}
+    }
+    Ok(())
 }

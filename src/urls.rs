@@ -55,9 +55,12 @@ impl Urls {
         format!("{}/following", self.group(name))
     }
 
-    /// If `url` is one of our group actor ids, the group's name.
+    /// If `url` is one of our group actor ids, the group's name. Only a
+    /// valid group name counts (the fuzzer fed `/groups/cl@b`).
     pub fn group_name_of(&self, url: &str) -> Option<String> {
         let rest = url.strip_prefix(&self.base)?.strip_prefix("/groups/")?;
-        (!rest.is_empty() && !rest.contains('/')).then(|| rest.to_string())
+        crate::group_name::validate(rest)
+            .is_ok()
+            .then(|| rest.to_string())
     }
 }

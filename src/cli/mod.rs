@@ -64,12 +64,21 @@ pub struct GlobalArgs {
         hide_env_values = true
     )]
     pub metrics_token: Option<String>,
+    /// Seconds a worker's claim on a delivery lasts before another process may take it over
+    #[arg(
+        long,
+        global = true,
+        env = "DEMESH_DELIVERY_LEASE_SECS",
+        value_name = "SECS",
+        hide = true
+    )]
+    pub delivery_lease_secs: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server (applies pending migrations first)
-    Serve,
+    Serve(serve::ServeOpts),
     /// Apply pending database migrations and exit
     Migrate,
     /// Create, list, show, change and delete groups
@@ -103,6 +112,7 @@ impl GlobalArgs {
             database_url: self.database_url.clone(),
             allow_private_networks: self.allow_private_networks.clone(),
             metrics_token: self.metrics_token.clone(),
+            delivery_lease_secs: self.delivery_lease_secs,
         }
     }
 }
@@ -111,7 +121,7 @@ impl GlobalArgs {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(&cli.global.overrides())?;
     match cli.command {
-        Command::Serve => serve::serve(config),
+        Command::Serve(opts) => serve::serve(config, opts),
         Command::Migrate => serve::migrate(config),
         Command::Group(cmd) => group::run(config, cmd),
         Command::Request(cmd) => member::run_request(config, cmd),
@@ -125,7 +135,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 /// Whether this command line runs the server (it logs at `info` by default;
 /// admin commands stay quiet so their output is only what was asked for).
 pub fn is_server(cli: &Cli) -> bool {
-    matches!(cli.command, Command::Serve)
+    matches!(cli.command, Command::Serve(_))
 }
 
 #[cfg(test)]

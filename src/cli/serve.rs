@@ -2,9 +2,20 @@
 
 use crate::config::Config;
 use crate::db::Db;
+use crate::server::Role;
 use anyhow::Context;
+use clap::Args;
 
-pub fn serve(config: Config) -> anyhow::Result<()> {
+#[derive(Debug, Args)]
+pub struct ServeOpts {
+    /// web: HTTP only; worker: inbox processing and delivery only; all: both.
+    /// Several web and worker processes may share one PostgreSQL database;
+    /// SQLite runs one `all` process.
+    #[arg(long, value_enum, default_value = "all")]
+    pub role: Role,
+}
+
+pub fn serve(config: Config, opts: ServeOpts) -> anyhow::Result<()> {
     // A multi-threaded runtime under actix's System: the HTTP workers get
     // their own threads, and background work (delivery, signing) can use
     // every core.
@@ -13,7 +24,7 @@ pub fn serve(config: Config) -> anyhow::Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     let system = actix_web::rt::System::with_tokio_rt(move || runtime);
-    system.block_on(crate::server::serve(config))
+    system.block_on(crate::server::serve(config, opts.role))
 }
 
 pub fn migrate(config: Config) -> anyhow::Result<()> {

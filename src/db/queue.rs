@@ -28,6 +28,9 @@ pub struct DueDelivery {
     pub attempts: i32,
     pub body: String,
     pub group_name: String,
+    /// The claim's expiry as set by the claim: the token that proves the
+    /// claim is still ours when it is renewed.
+    pub locked_until: i64,
 }
 
 /// Delivery totals for one server, for `demesh queue`.
@@ -150,8 +153,27 @@ impl Db {
                 deliveries::attempts,
                 outgoing_activities::body,
                 groups::name,
+                deliveries::locked_until,
             ))
             .load::<DueDelivery>(&mut *conn)?)
+    }
+
+    /// Renews a claim just before sending, if it is still ours (no other
+    /// worker took it over after it expired). Returns the new token, or
+    /// `None`: then the delivery belongs to someone else and must not be
+    /// sent from here.
+    pub fn renew_claim(&self, id: i64, token: i64, lease_ms: i64) -> DbResult<Option<i64>> {
+        let mut conn = self.conn()?;
+        let renewed = (now_ms() + lease_ms).max(token + 1);
+        let n = diesel::update(
+            deliveries::table
+                .filter(deliveries::id.eq(id))
+                .filter(deliveries::state.eq(PENDING))
+                .filter(deliveries::locked_until.eq(token)),
+        )
+        .set(deliveries::locked_until.eq(renewed))
+        .execute(&mut *conn)?;
+        Ok((n == 1).then_some(renewed))
     }
 
     /// Records an attempt. `next_attempt_at: Some` keeps it pending (retry);

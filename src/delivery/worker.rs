@@ -12,9 +12,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
-/// A claimed delivery stays ours this long; a crashed worker's claims are
-/// taken over after it.
-const LEASE_MS: i64 = 120_000;
 const IDLE: Duration = Duration::from_millis(500);
 /// Requests in flight, in all, and to one server.
 const MAX_IN_FLIGHT: usize = 64;
@@ -37,6 +34,10 @@ impl Limits {
 }
 
 pub async fn run(state: AppState) {
+    // A claimed delivery stays ours this long; a crashed worker's claims
+    // are taken over after it (Config::delivery_lease_secs).
+    let lease_ms =
+        i64::try_from(state.config.delivery_lease_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
     let limits = Limits::default();
     let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     loop {
@@ -46,7 +47,7 @@ pub async fn run(state: AppState) {
         } else {
             state
                 .db
-                .call(move |db| db.claim_deliveries(free, LEASE_MS))
+                .call(move |db| db.claim_deliveries(free, lease_ms))
                 .await
         };
         let due = match claimed {
@@ -69,7 +70,20 @@ pub async fn run(state: AppState) {
             tokio::spawn(async move {
                 let host = lim.host(&delivery.inbox);
                 let _host_permit = host.acquire().await;
-                deliver(&st, &lim, delivery).await;
+                // Waiting for the server's turn may outlast the claim: send
+                // only if it is still ours, with a fresh lease for the send.
+                let (id, token) = (delivery.id, delivery.locked_until);
+                match st
+                    .db
+                    .call(move |db| db.renew_claim(id, token, lease_ms))
+                    .await
+                {
+                    Ok(Some(_)) => deliver(&st, &lim, delivery).await,
+                    Ok(None) => {
+                        tracing::debug!(delivery = id, "claim taken over by another worker")
+                    }
+                    Err(e) => tracing::error!(error = %e, "cannot renew a delivery claim"),
+                }
                 drop(permit);
             });
         }

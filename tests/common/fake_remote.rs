@@ -37,6 +37,8 @@ struct Inner {
     shared_inbox: bool,
     /// GETs of actor documents served.
     gets: usize,
+    /// How long each inbox POST takes to answer.
+    delay_ms: u64,
     also_known_as: HashMap<String, String>,
 }
 
@@ -125,6 +127,11 @@ impl FakeRemote {
             .unwrap()
             .answers
             .insert(path.to_string(), statuses.iter().rev().copied().collect());
+    }
+
+    /// Makes every inbox answer take `ms` (a slow server).
+    pub fn set_delay(&self, ms: u64) {
+        self.inner.lock().unwrap().delay_ms = ms;
     }
 
     /// How many actor documents this server has served.
@@ -337,6 +344,10 @@ async fn inbox(
     body: web::Bytes,
     data: web::Data<(String, Arc<Mutex<Inner>>)>,
 ) -> HttpResponse {
+    let delay = data.1.lock().unwrap().delay_ms;
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
     let (key_id, verified) = verify(&req, &body).await;
     let activity: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let path = req.path().to_string();
