@@ -141,9 +141,7 @@ async fn receive(
     }
     let wait = |d: std::time::Duration| Error::TooManyRequests(d.as_secs());
     state.limits.servers.take(&signer.domain).map_err(wait)?;
-    if kind == "Create" {
-        state.limits.posts.take(&signer.uri).map_err(wait)?;
-    }
+    state.limits.accounts.take(&signer.uri).map_err(wait)?;
     names.push(signer.acct().to_ascii_lowercase());
     if is_blocked(state, names).await? {
         return Err(Error::Forbidden);

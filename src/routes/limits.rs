@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 /// Requests per minute one remote server may make to our inboxes. A busy
 /// Mastodon server with many members stays well below this.
 pub const PER_SERVER_PER_MINUTE: u32 = 600;
-/// Posts (Create) per minute one member may send.
-pub const POSTS_PER_MEMBER_PER_MINUTE: u32 = 30;
+/// Activities (posts, edits, deletes, follows…) per minute one account
+/// may send; far above what a person does by hand.
+pub const ACTIVITIES_PER_ACCOUNT_PER_MINUTE: u32 = 60;
 
 pub const MAX_CONTENT_BYTES: usize = 100_000;
 pub const MAX_ATTACHMENTS: usize = 32;
@@ -61,14 +62,14 @@ impl RateLimiter {
 
 pub struct InboxLimits {
     pub servers: RateLimiter,
-    pub posts: RateLimiter,
+    pub accounts: RateLimiter,
 }
 
 impl Default for InboxLimits {
     fn default() -> Self {
         InboxLimits {
             servers: RateLimiter::new(PER_SERVER_PER_MINUTE),
-            posts: RateLimiter::new(POSTS_PER_MEMBER_PER_MINUTE),
+            accounts: RateLimiter::new(ACTIVITIES_PER_ACCOUNT_PER_MINUTE),
         }
     }
 }

@@ -118,3 +118,32 @@ fn structured_fields_parse() {
         "no usable digest"
     );
 }
+
+#[test]
+fn ed25519_signatures_verify() {
+    let key = PKey::generate_ed25519().expect("ed25519");
+    let public = String::from_utf8(key.public_key_to_pem().expect("pem")).expect("utf8");
+    let digest = format!("sha-256=:{}:", B64.encode(Sha256::digest(BODY)));
+    let params = format!(
+        "(\"@method\" \"@target-uri\" \"content-digest\");created={};keyid=\"https://a.example/u#ed\";alg=\"ed25519\"",
+        now()
+    );
+    let base = format!(
+        "\"@method\": POST\n\"@target-uri\": http://relay.example/inbox\n\"content-digest\": {digest}\n\"@signature-params\": {params}"
+    );
+    let mut signer = Signer::new_without_digest(&key).expect("signer");
+    let sig = B64.encode(signer.sign_oneshot_to_vec(base.as_bytes()).expect("sign"));
+    let headers = BTreeMap::from([
+        ("host".to_string(), "relay.example".to_string()),
+        ("content-digest".to_string(), digest),
+        ("signature-input".to_string(), format!("sig1={params}")),
+        ("signature".to_string(), format!("sig1=:{sig}:")),
+    ]);
+    let pending = check(&parts(&headers, BODY)).expect("check");
+    pending.verify(&public).expect("ed25519 verifies");
+    let (_, rsa_public) = signed("rsa-v1_5-sha256", now(), BODY);
+    assert!(
+        pending.verify(&rsa_public).is_err(),
+        "an RSA key cannot verify an ed25519 signature"
+    );
+}
