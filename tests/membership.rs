@@ -94,6 +94,10 @@ async fn follow_is_pending_then_approved(backend: Backend) {
     assert_eq!(pending[0]["account"], w.handle("alice"));
     assert_eq!(pending[0]["actor"], w.remote.actor_id("alice"));
     assert_eq!(pending[0]["group"], "club");
+    assert_eq!(
+        pending[0]["software"], "fakeverse 1.0",
+        "learnt from NodeInfo"
+    );
     assert!(pending[0]["since"].as_str().unwrap().ends_with('Z'));
     let text =
         w.s.cli(&["request", "list", "--group", "club"])

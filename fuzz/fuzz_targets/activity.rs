@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
         let author = RemoteActor {
             id: 1, uri: actor.into(), key_id: String::new(), public_key_pem: String::new(),
             inbox: String::new(), shared_inbox: None, username: "u".into(), domain: "a.example".into(),
-            also_known_as: "[]".into(), fetched_at: 0, followers: None,
+            also_known_as: "[]".into(), fetched_at: 0, followers: None, software: None,
         };
         let at = Placement {
             note_id: "https://relay.example/groups/club/posts/1",

@@ -48,7 +48,7 @@ struct Row {
     account: Option<String>,
     actor: String,
     follow_id: String,
-    /// The follower's server software, once demesh learns it (not yet fetched).
+    /// The follower's server software (from its NodeInfo), when known.
     software: Option<String>,
     since: String,
 }
@@ -65,7 +65,7 @@ impl Row {
             account: v.actor.as_ref().map(|a| format!("@{}", a.acct())),
             actor: v.membership.actor_uri.clone(),
             follow_id: v.membership.follow_id.clone(),
-            software: None,
+            software: v.actor.as_ref().and_then(|a| a.software.clone()),
             since: crate::documents::rfc3339(at),
         }
     }
@@ -82,7 +82,11 @@ fn print_rows(views: &[MembershipView], json: bool, empty: &str) -> anyhow::Resu
     for (r, v) in rows.iter().zip(views) {
         let at = human_time(v.membership.created_at);
         let who = r.account.clone().unwrap_or_else(|| r.actor.clone());
-        println!("{:<12} {:<36} {}  ({})", r.group, who, at, r.actor);
+        let software = r.software.as_deref().unwrap_or("unknown software");
+        println!(
+            "{:<12} {:<36} {}  {software}  ({})",
+            r.group, who, at, r.actor
+        );
     }
     Ok(())
 }

@@ -35,6 +35,7 @@ fn author() -> RemoteActor {
         also_known_as: "[]".into(),
         fetched_at: 0,
         followers: None,
+        software: None,
     }
 }
 

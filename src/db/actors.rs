@@ -19,6 +19,10 @@ pub struct RemoteActor {
     pub also_known_as: String,
     pub fetched_at: i64,
     pub followers: Option<String>,
+    /// "name version" from the server's NodeInfo; set separately, so a
+    /// refetch of the actor does not erase it.
+    #[diesel(skip_insertion)]
+    pub software: Option<String>,
 }
 
 impl RemoteActor {
@@ -86,6 +90,15 @@ impl Db {
         Ok(all
             .into_iter()
             .find(|a| a.username.eq_ignore_ascii_case(user)))
+    }
+
+    /// Records the software of every known actor on `domain`.
+    pub fn set_software(&self, domain: &str, software: &str) -> DbResult<()> {
+        let mut conn = self.conn()?;
+        diesel::update(remote_actors::table.filter(remote_actors::domain.eq(domain)))
+            .set(remote_actors::software.eq(software))
+            .execute(&mut *conn)?;
+        Ok(())
     }
 
     pub fn delete_remote_actor(&self, uri: &str) -> DbResult<()> {

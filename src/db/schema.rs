@@ -35,6 +35,7 @@ diesel::table! {
         also_known_as -> Text,
         fetched_at -> BigInt,
         followers -> Nullable<Text>,
+        software -> Nullable<Text>,
     }
 }
 

@@ -90,6 +90,7 @@ pub fn parse_actor(
             .get("followers")
             .and_then(Value::as_str)
             .map(str::to_string),
+        software: None,
     })
 }
 
@@ -125,6 +126,60 @@ pub async fn actor_for_key(
     db.call(move |db| db.upsert_remote_actor(actor))
         .await
         .map_err(|e| FetchError::Network(e.to_string()))
+}
+
+/// "name version" of the software at `actor`'s server, from its NodeInfo
+/// (`/.well-known/nodeinfo`, then the 2.x document it links).
+pub async fn server_software(
+    client: &Client,
+    signer: &SigningKey,
+    actor: &str,
+) -> Result<String, FetchError> {
+    let url = url::Url::parse(actor).map_err(|_| FetchError::Refused(actor.into(), "not a URL"))?;
+    let origin = url.origin().ascii_serialization();
+    let links = client
+        .get_json(&format!("{origin}/.well-known/nodeinfo"), signer)
+        .await?;
+    let href = as_list_of(&links["links"])
+        .iter()
+        .filter(|l| {
+            l["rel"]
+                .as_str()
+                .is_some_and(|r| r.contains("nodeinfo.diaspora.software/ns/schema/2"))
+        })
+        .filter_map(|l| l["href"].as_str())
+        .last()
+        .map(str::to_string)
+        .ok_or_else(|| FetchError::Invalid(origin.clone(), "no NodeInfo 2.x link".into()))?;
+    if authority(&href) != authority(&origin) {
+        return Err(FetchError::Invalid(
+            origin,
+            "NodeInfo on another host".into(),
+        ));
+    }
+    let info = client.get_json(&href, signer).await?;
+    let name = info["software"]["name"].as_str().unwrap_or_default();
+    let version = info["software"]["version"].as_str().unwrap_or_default();
+    if name.is_empty() {
+        return Err(FetchError::Invalid(href, "no software name".into()));
+    }
+    let clean = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_control())
+            .take(64)
+            .collect::<String>()
+    };
+    Ok(format!("{} {}", clean(name), clean(version))
+        .trim()
+        .to_string())
+}
+
+fn as_list_of(v: &Value) -> Vec<Value> {
+    match v {
+        Value::Array(a) => a.clone(),
+        Value::Null => Vec::new(),
+        other => vec![other.clone()],
+    }
 }
 
 #[cfg(test)]

@@ -155,6 +155,7 @@ async fn receive(
     }
 
     let id_for_log = id.to_string();
+    let kind_is_follow = kind == "Follow";
     let (id, kind, actor, raw) = (
         id.to_string(),
         kind.to_string(),
@@ -167,9 +168,34 @@ async fn receive(
         .await?;
     if stored {
         state.wake_inbox.notify_one();
+        if kind_is_follow && signer.software.is_none() {
+            learn_software(state.clone(), signer.uri.clone(), signer.domain.clone());
+        }
     }
     tracing::info!(activity_id = %id_for_log, stored, "inbox accepted");
     Ok(HttpResponse::Accepted().finish())
+}
+
+/// Asks the follower's server what software it runs, for `request list`;
+/// in the background, since nothing waits for it.
+fn learn_software(state: AppState, actor: String, domain: String) {
+    tokio::spawn(async move {
+        match crate::federation::actor::server_software(
+            &state.client,
+            &state.instance_signer,
+            &actor,
+        )
+        .await
+        {
+            Ok(software) => {
+                let _ = state
+                    .db
+                    .call(move |db| db.set_software(&domain, &software))
+                    .await;
+            }
+            Err(e) => tracing::debug!(%domain, error = %e, "no NodeInfo"),
+        }
+    });
 }
 
 async fn is_blocked(state: &AppState, names: Vec<String>) -> Result<bool, Error> {

@@ -67,6 +67,8 @@ impl FakeRemote {
             App::new()
                 .app_data(data.clone())
                 .route("/users/{name}", web::get().to(actor))
+                .route("/.well-known/nodeinfo", web::get().to(nodeinfo_links))
+                .route("/nodeinfo/2.1", web::get().to(nodeinfo))
                 .route("/users/{name}/inbox", web::post().to(inbox))
                 .route("/inbox", web::post().to(inbox))
         })
@@ -337,6 +339,18 @@ async fn actor(
     HttpResponse::Ok()
         .content_type("application/activity+json")
         .body(doc.to_string())
+}
+
+async fn nodeinfo_links(data: web::Data<(String, Arc<Mutex<Inner>>)>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({"links": [{
+        "rel": "http://nodeinfo.diaspora.software/ns/schema/2.1",
+        "href": format!("{}/nodeinfo/2.1", data.0),
+    }]}))
+}
+
+async fn nodeinfo() -> HttpResponse {
+    HttpResponse::Ok()
+        .json(json!({"version": "2.1", "software": {"name": "fakeverse", "version": "1.0"}}))
 }
 
 async fn inbox(
