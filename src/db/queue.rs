@@ -115,8 +115,8 @@ impl Db {
             .optional()?)
     }
 
-    /// Claims due deliveries for `lease_ms` (conditional update per row, so
-    /// no two workers send the same one).
+    /// Claims due deliveries for `lease_ms` (a conditional update, so no
+    /// two workers send the same one).
     pub fn claim_deliveries(&self, limit: i64, lease_ms: i64) -> DbResult<Vec<DueDelivery>> {
         let now = now_ms();
         let mut conn = self.conn()?;
@@ -128,20 +128,25 @@ impl Db {
             .limit(limit)
             .select(deliveries::id)
             .load(&mut *conn)?;
-        let mut claimed = Vec::with_capacity(candidates.len());
-        for id in candidates {
-            let n = diesel::update(
-                deliveries::table
-                    .filter(deliveries::id.eq(id))
-                    .filter(deliveries::state.eq(PENDING))
-                    .filter(deliveries::locked_until.lt(now)),
-            )
-            .set(deliveries::locked_until.eq(now + lease_ms))
-            .execute(&mut *conn)?;
-            if n == 1 {
-                claimed.push(id);
-            }
-        }
+        // One statement claims the batch. The token (the lease's expiry,
+        // with a random millisecond offset so two workers' claims differ)
+        // then tells which of the candidates this worker won.
+        let mut jitter = [0u8; 2];
+        let _ = openssl::rand::rand_bytes(&mut jitter);
+        let token = now + lease_ms + i64::from(u16::from_le_bytes(jitter) % 1000);
+        diesel::update(
+            deliveries::table
+                .filter(deliveries::id.eq_any(&candidates))
+                .filter(deliveries::state.eq(PENDING))
+                .filter(deliveries::locked_until.lt(now)),
+        )
+        .set(deliveries::locked_until.eq(token))
+        .execute(&mut *conn)?;
+        let claimed: Vec<i64> = deliveries::table
+            .filter(deliveries::id.eq_any(&candidates))
+            .filter(deliveries::locked_until.eq(token))
+            .select(deliveries::id)
+            .load(&mut *conn)?;
         Ok(deliveries::table
             .inner_join(outgoing_activities::table.inner_join(groups::table))
             .filter(deliveries::id.eq_any(&claimed))

@@ -41,15 +41,17 @@ pub async fn run(state: AppState) {
     let limits = Limits::default();
     let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     loop {
+        if in_flight.available_permits() == 0 {
+            // All slots busy: wait for one to free up (not for the idle
+            // poll, which would stall a large fan-out between batches).
+            drop(in_flight.clone().acquire_owned().await);
+            continue;
+        }
         let free = in_flight.available_permits() as i64;
-        let claimed = if free == 0 {
-            Ok(Vec::new())
-        } else {
-            state
-                .db
-                .call(move |db| db.claim_deliveries(free, lease_ms))
-                .await
-        };
+        let claimed = state
+            .db
+            .call(move |db| db.claim_deliveries(free, lease_ms))
+            .await;
         let due = match claimed {
             Ok(due) => due,
             Err(e) => {

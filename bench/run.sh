@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# One command: builds demesh and the benchmark in release mode, then runs
+# the fan-out benchmark on a fresh SQLite database and, when
+# DEMESH_TEST_DATABASE_URL names a PostgreSQL server, on a fresh database
+# there. Prints one results-table row per backend.
+#   bench/run.sh [MEMBERS] [SERVERS]      (default 10000 1000)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+members=${1:-10000}
+servers=${2:-1000}
+ulimit -n 65536 2>/dev/null || true  # 1000 servers need ~2000 sockets
+(cd "$root" && cargo build --release --bin demesh)
+(cd "$root/bench" && cargo build --release)
+bench="$root/bench/target/release/demesh-bench"
+bin="$root/target/release/demesh"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+echo "| backend | members | servers | fan-out wall | deliveries/s | RSA-2048 sign/s (1 core) | ratio | idle RSS | peak RSS | bad signatures |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+"$bench" "$bin" "sqlite://$work/bench.db" "$members" "$servers"
+if [ -n "${DEMESH_TEST_DATABASE_URL:-}" ]; then
+    name="demesh_bench_$$"
+    psql -q -d "$DEMESH_TEST_DATABASE_URL" -c "CREATE DATABASE $name"
+    "$bench" "$bin" "${DEMESH_TEST_DATABASE_URL%/*}/$name" "$members" "$servers" || true
+    psql -q -d "$DEMESH_TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)"
+fi
