@@ -37,5 +37,16 @@ if [ ! -d "$here/node_modules" ]; then
     (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# demesh runs behind a local TLS front, as in production (Caddy): Fedify
+# looks acct: handles up over https only. The certificate is made for this
+# run and trusted by node through NODE_EXTRA_CA_CERTS.
+tls=$(mktemp -d)
+trap 'rm -rf "$tls"' EXIT
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+    -addext "subjectAltName=IP:127.0.0.1" \
+    -keyout "$tls/key.pem" -out "$tls/cert.pem" 2>/dev/null
+export DEMESH_INTEROP_TLS_CERT="$tls/cert.pem" DEMESH_INTEROP_TLS_KEY="$tls/key.pem"
+export NODE_EXTRA_CA_CERTS="$tls/cert.pem"
+
 cd "$here"
-exec node src/main.mjs "$bin" "$db" "$@"
+node src/main.mjs "$bin" "$db" "$@"

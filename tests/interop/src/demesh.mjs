@@ -1,6 +1,9 @@
 // Starting demesh (`demesh serve`) and running its admin CLI.
 
 import { spawn, execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import https from "node:https";
 import { createWriteStream } from "node:fs";
 import { createServer } from "node:net";
 
@@ -22,12 +25,17 @@ export function freePort() {
  * Every id demesh makes starts with `baseUrl`.
  */
 export class Demesh {
-  constructor({ bin, databaseUrl, port, logPath }) {
+  constructor({ bin, databaseUrl, port, innerPort, logPath }) {
     this.bin = bin;
     this.databaseUrl = databaseUrl;
     this.port = port;
     this.host = `127.0.0.1:${port}`;
-    this.baseUrl = `http://${this.host}`;
+    // With a TLS front (run.sh provides the certificate), the public URL is
+    // https on `port` and demesh itself listens on plain http `innerPort`,
+    // as behind Caddy in production.
+    this.tls = innerPort != null;
+    this.innerHost = this.tls ? `127.0.0.1:${innerPort}` : this.host;
+    this.baseUrl = `${this.tls ? "https" : "http"}://${this.host}`;
     this.logPath = logPath;
     this.log = "";
     this.child = null;
@@ -35,7 +43,7 @@ export class Demesh {
       ...process.env,
       DATABASE_URL: databaseUrl,
       DEMESH_BASE_URL: this.baseUrl,
-      DEMESH_LISTEN: this.host,
+      DEMESH_LISTEN: this.innerHost,
       DEMESH_ALLOW_PRIVATE_NETWORKS: "true",
     };
     delete this.env.DEMESH_CONFIG;
@@ -44,9 +52,36 @@ export class Demesh {
   /** Starts the server and resolves once it logs that it is listening. */
   static async start({ bin, databaseUrl, logPath, timeoutMs = 60_000 }) {
     const port = await freePort();
-    const d = new Demesh({ bin, databaseUrl, port, logPath });
+    const tls = process.env.DEMESH_INTEROP_TLS_CERT && process.env.DEMESH_INTEROP_TLS_KEY;
+    const innerPort = tls ? await freePort() : null;
+    const d = new Demesh({ bin, databaseUrl, port, innerPort, logPath });
     await d.#spawn(timeoutMs);
+    if (tls) d.#startTlsFront(innerPort);
     return d;
+  }
+
+  /** https on `port`, forwarded (Host kept) to demesh's http port. */
+  #startTlsFront(innerPort) {
+    const options = {
+      cert: readFileSync(process.env.DEMESH_INTEROP_TLS_CERT),
+      key: readFileSync(process.env.DEMESH_INTEROP_TLS_KEY),
+    };
+    const front = https.createServer(options, (req, res) => {
+      const upstream = http.request(
+        { host: "127.0.0.1", port: innerPort, method: req.method, path: req.url, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode, up.headers);
+          up.pipe(res);
+        },
+      );
+      upstream.on("error", () => {
+        res.writeHead(502);
+        res.end();
+      });
+      req.pipe(upstream);
+    });
+    front.listen(this.port, "127.0.0.1");
+    front.unref();
   }
 
   #spawn(timeoutMs) {
@@ -62,7 +97,7 @@ export class Demesh {
       if (!this.exited) child.kill("SIGKILL");
     });
     const file = this.logPath ? createWriteStream(this.logPath) : null;
-    const ready = `listening on ${this.baseUrl}`;
+    const ready = `listening on http://${this.innerHost}`;
     return new Promise((resolve, reject) => {
       let done = false;
       const finish = (err) => {

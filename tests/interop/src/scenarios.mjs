@@ -129,15 +129,14 @@ export function scenarios({ demesh, A, B, C }) {
       name: "webfinger",
       fn: async () => {
         const ctx = A.context();
-        // Fedify's WebFinger client always asks https:// for acct: resources
-        // (see README); demesh here speaks http only. Recorded, not asserted.
-        const viaAcct = await ctx.lookupObject(`@${handle}`).catch((e) => e);
-        console.log(
-          `      info: Fedify lookupObject("@${handle}") → ${viaAcct?.constructor?.name ?? viaAcct} ` +
-            `(Fedify asks https://${demesh.host}/.well-known/webfinger for acct: resources)`,
-        );
+        // Fedify's own handle lookup: WebFinger (over https, through the
+        // TLS front as in production) and then the actor.
+        const viaAcct = await ctx.lookupObject(`@${handle}`);
+        assert.ok(viaAcct instanceof Group, `lookupObject("@${handle}") gave ${viaAcct?.constructor?.name ?? viaAcct}`);
+        assert.equal(viaAcct.id?.href, groupUrl, "the handle resolves to the group actor");
+        const byAcct = await ctx.lookupWebFinger(`acct:${handle}`);
+        assert.equal(byAcct?.subject, `acct:${handle}`, "Fedify lookupWebFinger(acct:) subject");
 
-        // demesh answers the acct: resource (asked over plain http).
         const res = await fetch(
           `${demesh.baseUrl}/.well-known/webfinger?resource=${encodeURIComponent(`acct:${handle}`)}`,
         );
