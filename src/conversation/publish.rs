@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 /// The JSON-LD context of the group's posts: ActivityStreams plus the
 /// terms Mastodon defines for what we carry, so JSON-LD readers (Fedify)
 /// keep them.
-fn post_context() -> Value {
+pub fn post_context() -> Value {
     json!([
         "https://www.w3.org/ns/activitystreams",
         {

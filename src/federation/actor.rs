@@ -148,7 +148,7 @@ pub async fn server_software(
                 .is_some_and(|r| r.contains("nodeinfo.diaspora.software/ns/schema/2"))
         })
         .filter_map(|l| l["href"].as_str())
-        .last()
+        .next_back()
         .map(str::to_string)
         .ok_or_else(|| FetchError::Invalid(origin.clone(), "no NodeInfo 2.x link".into()))?;
     if authority(&href) != authority(&origin) {

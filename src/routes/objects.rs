@@ -62,20 +62,7 @@ pub async fn post(
     }
     let note: Value =
         serde_json::from_str(&post.note_json).map_err(|e| Error::Internal(e.to_string()))?;
-    let create: Value = state
-        .db
-        .call({
-            let (gid, id) = (group.id, post.create_id.clone());
-            move |db| db.outgoing_activity(gid, &id)
-        })
-        .await?
-        .and_then(|b| serde_json::from_str(&b).ok())
-        .unwrap_or_default();
-    let context = create
-        .get("@context")
-        .cloned()
-        .unwrap_or_else(|| json!("https://www.w3.org/ns/activitystreams"));
-    let mut doc = json!({"@context": context});
+    let mut doc = json!({"@context": crate::conversation::post_context()});
     if let (Value::Object(d), Value::Object(n)) = (&mut doc, note) {
         d.extend(n);
     }
