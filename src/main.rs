@@ -4,6 +4,8 @@ use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
+    // Before anything (libpq included) initialises OpenSSL: see init_tls.
+    demesh::db::init_tls();
     let cli = demesh::cli::Cli::parse();
     // The server logs at info by default; admin commands only warn, so
     // their stdout is exactly what was asked for. RUST_LOG overrides both.

@@ -76,7 +76,17 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
     }
 }
 
+/// Initialises OpenSSL without its exit-time cleanup, before libpq can
+/// initialise it with that cleanup. Otherwise a process can crash at exit
+/// (SIGSEGV) when the cleanup runs while another thread still uses a TLS
+/// connection to PostgreSQL. Only the first initialisation counts, so call
+/// this before the first database connection; it is idempotent.
+pub fn init_tls() {
+    openssl::init();
+}
+
 pub fn open_pool(url: &str) -> anyhow::Result<(Backend, Pool<ConnectionManager<DbConn>>)> {
+    init_tls();
     let (backend, target) = parse_url(url)?;
     // One direct connection first: r2d2 would retry for its whole timeout
     // and then report only "timed out", hiding the real cause.

@@ -17,7 +17,7 @@ pub mod queue;
 pub mod schema;
 
 pub use actors::RemoteActor;
-pub use connection::{Backend, DbConn};
+pub use connection::{init_tls, Backend, DbConn};
 pub use groups::{Group, NewGroup};
 pub use inbox::IncomingActivity;
 pub use memberships::{Membership, MembershipView};

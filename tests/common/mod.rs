@@ -36,6 +36,8 @@ pub struct TestDb {
 
 impl TestDb {
     pub fn new(backend: Backend) -> TestDb {
+        // Before this process's first PostgreSQL connection (see init_tls).
+        demesh::db::init_tls();
         let dir = tempfile::tempdir().unwrap();
         match backend {
             Backend::Sqlite => TestDb {
