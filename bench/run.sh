@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # One command: builds demesh and the benchmark in release mode, then runs
-# the fan-out benchmark on a fresh SQLite database and, when
+# the benchmark on a fresh SQLite database and, when
 # DEMESH_TEST_DATABASE_URL names a PostgreSQL server, on a fresh database
-# there. Prints one results-table row per backend.
+# there. Prints the two results tables of bench/README.md.
 #   bench/run.sh [MEMBERS] [SERVERS]      (default 10000 1000)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,12 +15,18 @@ bench="$root/bench/target/release/demesh-bench"
 bin="$root/target/release/demesh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-echo "| backend | members | servers | fan-out wall | deliveries/s | RSA-2048 sign/s (1 core) | ratio | idle RSS | peak RSS | bad signatures |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
-"$bench" "$bin" "sqlite://$work/bench.db" "$members" "$servers"
+"$bench" "$bin" "sqlite://$work/bench.db" "$members" "$servers" | tee "$work/rows"
 if [ -n "${DEMESH_TEST_DATABASE_URL:-}" ]; then
     name="demesh_bench_$$"
     psql -q -d "$DEMESH_TEST_DATABASE_URL" -c "CREATE DATABASE $name"
-    "$bench" "$bin" "${DEMESH_TEST_DATABASE_URL%/*}/$name" "$members" "$servers" || true
+    "$bench" "$bin" "${DEMESH_TEST_DATABASE_URL%/*}/$name" "$members" "$servers" | tee -a "$work/rows" || true
     psql -q -d "$DEMESH_TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)"
 fi
+echo
+echo "| backend | members | servers | fan-out wall | deliveries/s | RSA-2048 sign/s (1 core) | ratio | idle RSS | peak RSS | bad signatures |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+sed -n 's/^fanout|/|/p' "$work/rows"
+echo
+echo "| backend | Creates sent | in flight | accepted/s | stored | latency group | posts | p50 per delivery | p99 per delivery | p99 until all servers | bad signatures |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+sed -n 's/^inbox|/|/p' "$work/rows"

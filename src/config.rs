@@ -14,6 +14,12 @@ pub const DEFAULT_BASE_URL: &str = "http://localhost:8080";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://demesh.db";
 pub const DEFAULT_CONFIG_FILE: &str = "demesh.toml";
+/// Inbox requests per minute per remote server. A busy Mastodon server
+/// with many members stays well below this.
+pub const DEFAULT_SERVER_RATE_LIMIT: u32 = 600;
+/// Activities per minute per remote account: far above what a person
+/// does by hand.
+pub const DEFAULT_ACCOUNT_RATE_LIMIT: u32 = 60;
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -30,6 +36,10 @@ pub struct Config {
     /// mid-delivery leaves its claims to others after this (PostgreSQL);
     /// SQLite releases them at the next start.
     pub delivery_lease_secs: u64,
+    /// Inbox requests per minute one remote server may make (0: no limit).
+    pub server_rate_limit: u32,
+    /// Activities per minute one remote account may send (0: no limit).
+    pub account_rate_limit: u32,
 }
 
 /// Values from flags or environment (already merged by clap).
@@ -42,6 +52,8 @@ pub struct Overrides {
     pub allow_private_networks: Option<String>,
     pub metrics_token: Option<String>,
     pub delivery_lease_secs: Option<u64>,
+    pub server_rate_limit: Option<u32>,
+    pub account_rate_limit: Option<u32>,
 }
 
 /// `demesh.toml`: the same keys as the environment, in either spelling
@@ -61,6 +73,10 @@ pub struct FileConfig {
     pub metrics_token: Option<String>,
     #[serde(alias = "DEMESH_DELIVERY_LEASE_SECS")]
     pub delivery_lease_secs: Option<u64>,
+    #[serde(alias = "DEMESH_SERVER_RATE_LIMIT")]
+    pub server_rate_limit: Option<u32>,
+    #[serde(alias = "DEMESH_ACCOUNT_RATE_LIMIT")]
+    pub account_rate_limit: Option<u32>,
 }
 
 impl Config {
@@ -108,6 +124,14 @@ impl Config {
                 .or(file.delivery_lease_secs)
                 .unwrap_or(120)
                 .max(1),
+            server_rate_limit: over
+                .server_rate_limit
+                .or(file.server_rate_limit)
+                .unwrap_or(DEFAULT_SERVER_RATE_LIMIT),
+            account_rate_limit: over
+                .account_rate_limit
+                .or(file.account_rate_limit)
+                .unwrap_or(DEFAULT_ACCOUNT_RATE_LIMIT),
         })
     }
 
@@ -173,6 +197,7 @@ mod tests {
         assert_eq!(c.listen, "127.0.0.1:8080");
         assert_eq!(c.database_url, "sqlite://demesh.db");
         assert!(!c.allow_private_networks);
+        assert_eq!((c.server_rate_limit, c.account_rate_limit), (600, 60));
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub struct AppState {
     pub wake_delivery: Arc<Notify>,
     pub metrics: Arc<crate::metrics::Metrics>,
     pub limits: Arc<crate::routes::limits::InboxLimits>,
+    /// Remote actors' public keys, parsed once.
+    pub public_keys: Arc<crate::signatures::KeyCache>,
 }
 
 impl AppState {
@@ -49,13 +51,17 @@ impl AppState {
                 key: Arc::new(keys::private_key(&private)?),
             },
             urls,
+            limits: Arc::new(crate::routes::limits::InboxLimits::new(
+                config.server_rate_limit,
+                config.account_rate_limit,
+            )),
             config: Arc::new(config),
             db,
             instance_public_pem: public.into(),
             wake_inbox: Arc::new(Notify::new()),
             wake_delivery: Arc::new(Notify::new()),
             metrics: Arc::default(),
-            limits: Arc::default(),
+            public_keys: Arc::default(),
         })
     }
 }

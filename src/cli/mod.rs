@@ -73,6 +73,12 @@ pub struct GlobalArgs {
         hide = true
     )]
     pub delivery_lease_secs: Option<u64>,
+    /// Inbox requests per minute one remote server may make; 0 disables [default: 600]
+    #[arg(long, global = true, env = "DEMESH_SERVER_RATE_LIMIT", value_name = "N")]
+    pub server_rate_limit: Option<u32>,
+    /// Activities per minute one remote account may send; 0 disables [default: 60]
+    #[arg(long, global = true, env = "DEMESH_ACCOUNT_RATE_LIMIT", value_name = "N")]
+    pub account_rate_limit: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,6 +119,8 @@ impl GlobalArgs {
             allow_private_networks: self.allow_private_networks.clone(),
             metrics_token: self.metrics_token.clone(),
             delivery_lease_secs: self.delivery_lease_secs,
+            server_rate_limit: self.server_rate_limit,
+            account_rate_limit: self.account_rate_limit,
         }
     }
 }

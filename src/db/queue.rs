@@ -33,6 +33,19 @@ pub struct DueDelivery {
     pub locked_until: i64,
 }
 
+/// The result of one delivery attempt, to be recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub id: i64,
+    pub state: &'static str,
+    pub status: Option<u16>,
+    pub error: Option<String>,
+    /// `Some`: retry then; `None`: the delivery ends as `state`.
+    pub next_attempt_at: Option<i64>,
+    /// The account behind a personal inbox that answered 410 Gone.
+    pub gone_actor: Option<String>,
+}
+
 /// Delivery totals for one server, for `demesh queue`.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct HostStatus {
@@ -181,30 +194,38 @@ impl Db {
         Ok((n == 1).then_some(renewed))
     }
 
-    /// Records an attempt. `next_attempt_at: Some` keeps it pending (retry);
-    /// otherwise it ends as `state`.
-    pub fn record_attempt(
-        &self,
-        id: i64,
-        state: &str,
-        status: Option<u16>,
-        error: Option<&str>,
-        next_attempt_at: Option<i64>,
-    ) -> DbResult<()> {
+    /// Records finished attempts in one transaction: one commit for a
+    /// whole batch instead of one per delivery. An attempt with
+    /// `next_attempt_at: Some` stays pending (retry); otherwise it ends as
+    /// its `state`. A 410 from a personal inbox ends that account's
+    /// memberships in the same transaction.
+    pub fn record_attempts(&self, attempts: &[Attempt]) -> DbResult<()> {
         let now = now_ms();
-        let mut conn = self.conn()?;
-        diesel::update(deliveries::table.filter(deliveries::id.eq(id)))
-            .set((
-                deliveries::state.eq(state),
-                deliveries::attempts.eq(deliveries::attempts + 1),
-                deliveries::next_attempt_at.eq(next_attempt_at.unwrap_or(now)),
-                deliveries::locked_until.eq(0),
-                deliveries::last_status.eq(status.map(i32::from)),
-                deliveries::last_error.eq(error),
-                deliveries::updated_at.eq(now),
-            ))
-            .execute(&mut *conn)?;
-        Ok(())
+        let mut pooled = self.conn()?;
+        let conn: &mut super::DbConn = &mut pooled;
+        conn.transaction::<(), DbError, _>(|conn| {
+            for a in attempts {
+                diesel::update(deliveries::table.filter(deliveries::id.eq(a.id)))
+                    .set((
+                        deliveries::state.eq(a.state),
+                        deliveries::attempts.eq(deliveries::attempts + 1),
+                        deliveries::next_attempt_at.eq(a.next_attempt_at.unwrap_or(now)),
+                        deliveries::locked_until.eq(0),
+                        deliveries::last_status.eq(a.status.map(i32::from)),
+                        deliveries::last_error.eq(a.error.as_deref()),
+                        deliveries::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
+                if let Some(actor) = &a.gone_actor {
+                    diesel::delete(
+                        super::schema::memberships::table
+                            .filter(super::schema::memberships::actor_uri.eq(actor)),
+                    )
+                    .execute(conn)?;
+                }
+            }
+            Ok(())
+        })
     }
 
     /// Releases every lease. Only for a single-process (SQLite) start-up,

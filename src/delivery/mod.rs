@@ -2,4 +2,5 @@
 //! a worker that sends signed POSTs, and the retry schedule.
 
 pub mod backoff;
+pub mod recorder;
 pub mod worker;

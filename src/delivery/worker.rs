@@ -2,7 +2,9 @@
 //! by its group, and records the result.
 
 use super::backoff::{is_retryable, retry_delay};
-use crate::db::{queue, DueDelivery};
+use super::recorder::Recorder;
+use crate::db::queue::{self, Attempt};
+use crate::db::DueDelivery;
 use crate::federation::client::SigningKey;
 use crate::federation::FetchError;
 use crate::keys::private_key;
@@ -16,11 +18,15 @@ const IDLE: Duration = Duration::from_millis(500);
 /// Requests in flight, in all, and to one server.
 const MAX_IN_FLIGHT: usize = 64;
 const MAX_PER_HOST: usize = 8;
+/// A claim with at least this much lease left is sent without renewing
+/// it: the request times out (30 s) well before the lease ends.
+const SEND_WITHOUT_RENEWAL_MS: i64 = 45_000;
 
-#[derive(Clone, Default)]
+#[derive(Clone)]
 struct Limits {
     per_host: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
     keys: Arc<Mutex<HashMap<String, SigningKey>>>,
+    recorder: Recorder,
 }
 
 impl Limits {
@@ -38,7 +44,11 @@ pub async fn run(state: AppState) {
     // are taken over after it (Config::delivery_lease_secs).
     let lease_ms =
         i64::try_from(state.config.delivery_lease_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
-    let limits = Limits::default();
+    let limits = Limits {
+        per_host: Arc::default(),
+        keys: Arc::default(),
+        recorder: Recorder::spawn(state.db.clone()),
+    };
     let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     loop {
         if in_flight.available_permits() == 0 {
@@ -72,9 +82,14 @@ pub async fn run(state: AppState) {
             tokio::spawn(async move {
                 let host = lim.host(&delivery.inbox);
                 let _host_permit = host.acquire().await;
-                // Waiting for the server's turn may outlast the claim: send
-                // only if it is still ours, with a fresh lease for the send.
+                // Waiting for the server's turn may outlast the claim: then
+                // send only if it is still ours, with a fresh lease.
                 let (id, token) = (delivery.id, delivery.locked_until);
+                if token - crate::db::now_ms() >= SEND_WITHOUT_RENEWAL_MS {
+                    deliver(&st, &lim, delivery).await;
+                    drop(permit);
+                    return;
+                }
                 match st
                     .db
                     .call(move |db| db.renew_claim(id, token, lease_ms))
@@ -141,22 +156,15 @@ async fn deliver(state: &AppState, limits: &Limits, d: DueDelivery) {
     };
     let server = crate::federation::actor::authority(&d.inbox).unwrap_or_default();
     state.metrics.delivery(outcome, &server);
-    let gone = status == Some(410);
-    let recipient = d.recipient.clone();
-    let recorded = state
-        .db
-        .call(move |db| {
-            db.record_attempt(d.id, state_name, status, error.as_deref(), next)?;
-            // 410 on a personal inbox: that account is gone for good.
-            if let (true, Some(actor)) = (gone, recipient) {
-                db.delete_memberships_of(&actor)?;
-            }
-            Ok(())
-        })
-        .await;
-    if let Err(e) = recorded {
-        tracing::error!(error = %e, "cannot record a delivery attempt; it will be retried");
-    }
+    limits.recorder.record(Attempt {
+        id: d.id,
+        state: state_name,
+        status,
+        error,
+        next_attempt_at: next,
+        // 410 on a personal inbox: that account is gone for good.
+        gone_actor: d.recipient.filter(|_| status == Some(410)),
+    });
 }
 
 fn retry(

@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::federation::actor::{actor_for_key, authority, id_of};
 use crate::federation::FetchError;
 use crate::server::AppState;
-use crate::signatures::{check, PendingSignature, RequestParts};
+use crate::signatures::{check, PendingSignature, RequestParts, SignatureError};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
 
@@ -229,7 +229,11 @@ pub(super) async fn verify(
         }) if self_delete => return Ok(None),
         Err(e) => return Err(unauthorized(e)),
     };
-    if pending.verify(&cached.public_key_pem).is_ok() {
+    let verifies = |pem: &str| match state.public_keys.get(pem) {
+        Some(key) => pending.verify_key(&key),
+        None => Err(SignatureError::Invalid(pending.key_id.clone())),
+    };
+    if verifies(&cached.public_key_pem).is_ok() {
         return Ok(Some(cached));
     }
     // Just fetched: fetching again cannot give another key.
@@ -240,8 +244,6 @@ pub(super) async fn verify(
         )));
     }
     let fresh = lookup(true).await.map_err(unauthorized)?;
-    pending
-        .verify(&fresh.public_key_pem)
-        .map_err(|e| Error::Unauthorized(e.to_string()))?;
+    verifies(&fresh.public_key_pem).map_err(|e| Error::Unauthorized(e.to_string()))?;
     Ok(Some(fresh))
 }

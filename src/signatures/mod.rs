@@ -9,13 +9,16 @@
 //! which headers are signed); [`PendingSignature::verify`] then checks the
 //! RSA signature once the caller has the key for `key_id`.
 
+mod key_cache;
 pub mod rfc9421;
+
+pub use key_cache::KeyCache;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use http_signature_normalization::Config as SigConfig;
 use openssl::hash::MessageDigest;
-use openssl::pkey::{Id, PKey, Private};
+use openssl::pkey::{Id, PKey, Private, Public};
 use openssl::rsa::Padding;
 use openssl::sign::{RsaPssSaltlen, Signer, Verifier};
 use sha2::{Digest, Sha256};
@@ -257,23 +260,29 @@ impl PendingSignature {
     /// with SHA-256 (cavage, `rsa-v1_5-sha256`), RSASSA-PSS with SHA-512
     /// (`rsa-pss-sha512`), or Ed25519, as the algorithm and key say.
     pub fn verify(&self, public_key_pem: &str) -> Result<(), SignatureError> {
+        let key = PKey::public_key_from_pem(public_key_pem.as_bytes())
+            .map_err(|_| SignatureError::Invalid(self.key_id.clone()))?;
+        self.verify_key(&key)
+    }
+
+    /// As `verify`, with a key already parsed (see `KeyCache`).
+    pub fn verify_key(&self, key: &PKey<Public>) -> Result<(), SignatureError> {
         let invalid = || SignatureError::Invalid(self.key_id.clone());
-        let key = PKey::public_key_from_pem(public_key_pem.as_bytes()).map_err(|_| invalid())?;
         let data = self.signing_string.as_bytes();
         let alg = match &self.scheme {
             Scheme::Cavage => None,
             Scheme::Rfc9421(alg) => alg.as_deref(),
         };
         let ok = match (key.id(), alg) {
-            (Id::ED25519, None | Some("ed25519")) => Verifier::new_without_digest(&key)
+            (Id::ED25519, None | Some("ed25519")) => Verifier::new_without_digest(key)
                 .and_then(|mut v| v.verify_oneshot(&self.signature, data)),
             (Id::RSA, None | Some("rsa-v1_5-sha256")) => {
-                Verifier::new(MessageDigest::sha256(), &key).and_then(|mut v| {
+                Verifier::new(MessageDigest::sha256(), key).and_then(|mut v| {
                     v.update(data)?;
                     v.verify(&self.signature)
                 })
             }
-            (Id::RSA, Some("rsa-pss-sha512")) => Verifier::new(MessageDigest::sha512(), &key)
+            (Id::RSA, Some("rsa-pss-sha512")) => Verifier::new(MessageDigest::sha512(), key)
                 .and_then(|mut v| {
                     v.set_rsa_padding(Padding::PKCS1_PSS)?;
                     v.set_rsa_pss_saltlen(RsaPssSaltlen::custom(64))?;

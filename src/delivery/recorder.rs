@@ -1,0 +1,63 @@
+//! Writes delivery results in batches. Each finished delivery hands its
+//! result to one recorder task, which writes everything that finished
+//! while its previous write ran in a single transaction: under a large
+//! fan-out that is one commit per few hundred deliveries instead of one
+//! each (a commit per delivery was most of PostgreSQL's fan-out time), and
+//! a lone delivery is still written at once.
+//!
+//! A result not yet written when the process dies leaves its delivery
+//! claimed; it goes out again once the claim's lease ends. Receivers
+//! ignore the duplicate by its activity id.
+
+use crate::db::queue::Attempt;
+use crate::db::Db;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Most results written in one transaction.
+const MAX_BATCH: usize = 500;
+/// Tries per batch when the database refuses the write.
+const TRIES: u32 = 3;
+
+#[derive(Clone)]
+pub struct Recorder {
+    tx: mpsc::UnboundedSender<Attempt>,
+}
+
+impl Recorder {
+    /// Starts the recorder task on the current runtime.
+    pub fn spawn(db: Db) -> Recorder {
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(run(db, rx));
+        Recorder { tx }
+    }
+
+    pub fn record(&self, attempt: Attempt) {
+        if self.tx.send(attempt).is_err() {
+            // Only at shutdown: the claim's lease brings the delivery back.
+            tracing::warn!("delivery recorder stopped; the attempt will be repeated");
+        }
+    }
+}
+
+async fn run(db: Db, mut rx: mpsc::UnboundedReceiver<Attempt>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let attempts = std::sync::Arc::new(std::mem::take(&mut batch));
+        for attempt in 1..=TRIES {
+            let chunk = attempts.clone();
+            match db.call(move |db| db.record_attempts(&chunk)).await {
+                Ok(()) => break,
+                Err(e) if attempt < TRIES => {
+                    tracing::warn!(error = %e, "cannot record delivery results; trying again");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Err(e) => tracing::error!(
+                    error = %e,
+                    results = attempts.len(),
+                    "cannot record delivery results; they will be sent again after their lease"
+                ),
+            }
+        }
+    }
+}
