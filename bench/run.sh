@@ -23,8 +23,8 @@ if [ -n "${DEMESH_TEST_DATABASE_URL:-}" ]; then
     psql -q -d "$DEMESH_TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)"
 fi
 echo
-echo "| backend | members | servers | fan-out wall | deliveries/s | RSA-2048 sign/s (1 core) | ratio | idle RSS | peak RSS | bad signatures |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| backend | members | servers | first post: wall | deliveries/s | ratio | later posts (median): wall | deliveries/s | ratio | RSA-2048 sign/s (1 core) | idle RSS | peak RSS | bad signatures |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 sed -n 's/^fanout|/|/p' "$work/rows"
 echo
 echo "| backend | Creates sent | in flight | accepted/s | stored | latency group | posts | p50 per delivery | p99 per delivery | p99 until all servers | bad signatures |"

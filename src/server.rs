@@ -188,6 +188,25 @@ pub async fn serve(config: Config, role: Role) -> anyhow::Result<()> {
     running.wait().await
 }
 
+/// Lowers the calling thread's CPU priority (Linux nice applies per
+/// thread). Lowering needs no privilege; failure only leaves it as it was.
+pub fn lower_thread_priority(nice: i32) {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid has no preconditions, and setpriority only reads
+        // its integer arguments.
+        let done = unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::setpriority(libc::PRIO_PROCESS, tid, nice)
+        };
+        if done != 0 {
+            tracing::debug!("cannot lower a worker thread's priority");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = nice;
+}
+
 /// SIGINT or SIGTERM (what `docker stop` and systemd send).
 async fn shutdown_signal() -> anyhow::Result<()> {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

@@ -21,6 +21,7 @@ mod inbox;
 use std::sync::Arc;
 use std::time::Duration;
 
+const FANOUT_RUNS: usize = 5;
 const SMALL_GROUP: usize = 100;
 const SMALL_GROUP_SERVERS: usize = 25;
 const LATENCY_POSTS: usize = 200;
@@ -63,15 +64,16 @@ async fn main() -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle_rss = demesh::rss_kb(pid);
 
-    let f = fanout::fan_out(&d, &fake, pid, &club[0], servers, &key).await?;
-    let rate = servers as f64 / f.wall;
+    let f = fanout::fan_out(&d, &fake, pid, &club[0], servers, &key, FANOUT_RUNS).await?;
+    let (cold, warm) = (servers as f64 / f.cold, servers as f64 / f.warm);
     println!(
-        "fanout| {} | {members} | {servers} | {:.2} s | {rate:.0} | {sign_rate:.0} | {:.2} | {:.1} MB | {:.1} MB | {} |",
-        d.db.backend().name(), f.wall, rate / sign_rate, idle_rss as f64 / 1024.0, f.peak_rss_kb as f64 / 1024.0, fake.bad_signatures()
+        "fanout| {} | {members} | {servers} | {:.2} s | {cold:.0} | {:.2} | {:.2} s | {warm:.0} | {:.2} | {sign_rate:.0} | {:.1} MB | {:.1} MB | {} |",
+        d.db.backend().name(), f.cold, cold / sign_rate, f.warm, warm / sign_rate,
+        idle_rss as f64 / 1024.0, f.peak_rss_kb as f64 / 1024.0, fake.bad_signatures()
     );
 
     let l = inbox::latency(&d, &fake, &hundred, SMALL_GROUP_SERVERS, &key, 1, LATENCY_POSTS, LATENCY_RATE).await?;
-    let t = inbox::throughput(&d, &hundred, &key, 1_000_000, INBOX_CREATES, INBOX_CONCURRENCY).await?;
+    let t = inbox::throughput(&d, &hundred, &key, 2_000_000, INBOX_CREATES, INBOX_CONCURRENCY).await?;
     println!(
         "inbox| {} | {} | {} | {:.0} | {}/{} | {SMALL_GROUP} on {} | {} at {}/s | {:.0} ms | {:.0} ms | {:.0} ms | {} |",
         d.db.backend().name(), t.activities, t.concurrency, t.per_second, t.stored, t.activities,

@@ -74,10 +74,20 @@ pub struct GlobalArgs {
     )]
     pub delivery_lease_secs: Option<u64>,
     /// Inbox requests per minute one remote server may make; 0 disables [default: 600]
-    #[arg(long, global = true, env = "DEMESH_SERVER_RATE_LIMIT", value_name = "N")]
+    #[arg(
+        long,
+        global = true,
+        env = "DEMESH_SERVER_RATE_LIMIT",
+        value_name = "N"
+    )]
     pub server_rate_limit: Option<u32>,
     /// Activities per minute one remote account may send; 0 disables [default: 60]
-    #[arg(long, global = true, env = "DEMESH_ACCOUNT_RATE_LIMIT", value_name = "N")]
+    #[arg(
+        long,
+        global = true,
+        env = "DEMESH_ACCOUNT_RATE_LIMIT",
+        value_name = "N"
+    )]
     pub account_rate_limit: Option<u32>,
 }
 

@@ -15,11 +15,23 @@ pub struct ServeOpts {
     pub role: Role,
 }
 
+/// CPU priority of the worker threads in an `all` process (Linux nice:
+/// 0 normal, 19 lowest).
+const WORKER_NICE: i32 = 10;
+
 pub fn serve(config: Config, opts: ServeOpts) -> anyhow::Result<()> {
     // A multi-threaded runtime under actix's System: the HTTP workers get
     // their own threads, and background work (delivery, signing) can use
     // every core.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if opts.role == Role::All {
+        // This runtime carries the background workers; the HTTP workers
+        // have their own threads. When both want the CPU, answering
+        // remote servers comes first: they wait on us with timeouts,
+        // while delivery can catch up a moment later.
+        builder.on_thread_start(|| crate::server::lower_thread_priority(WORKER_NICE));
+    }
+    let runtime = builder
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;

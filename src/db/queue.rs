@@ -46,6 +46,11 @@ pub struct Attempt {
     pub gone_actor: Option<String>,
 }
 
+fn same_result(a: &Attempt, b: &Attempt) -> bool {
+    (a.state, a.status, &a.error, a.next_attempt_at)
+        == (b.state, b.status, &b.error, b.next_attempt_at)
+}
+
 /// Delivery totals for one server, for `demesh queue`.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct HostStatus {
@@ -203,9 +208,18 @@ impl Db {
         let now = now_ms();
         let mut pooled = self.conn()?;
         let conn: &mut super::DbConn = &mut pooled;
+        // Most results of a fan-out are alike (delivered, 202): one
+        // statement per distinct result, not one per delivery.
+        let mut alike: Vec<(&Attempt, Vec<i64>)> = Vec::new();
+        for a in attempts {
+            match alike.iter_mut().find(|(first, _)| same_result(first, a)) {
+                Some((_, ids)) => ids.push(a.id),
+                None => alike.push((a, vec![a.id])),
+            }
+        }
         conn.transaction::<(), DbError, _>(|conn| {
-            for a in attempts {
-                diesel::update(deliveries::table.filter(deliveries::id.eq(a.id)))
+            for (a, ids) in &alike {
+                diesel::update(deliveries::table.filter(deliveries::id.eq_any(ids)))
                     .set((
                         deliveries::state.eq(a.state),
                         deliveries::attempts.eq(deliveries::attempts + 1),
@@ -216,13 +230,13 @@ impl Db {
                         deliveries::updated_at.eq(now),
                     ))
                     .execute(conn)?;
-                if let Some(actor) = &a.gone_actor {
-                    diesel::delete(
-                        super::schema::memberships::table
-                            .filter(super::schema::memberships::actor_uri.eq(actor)),
-                    )
-                    .execute(conn)?;
-                }
+            }
+            for actor in attempts.iter().filter_map(|a| a.gone_actor.as_ref()) {
+                diesel::delete(
+                    super::schema::memberships::table
+                        .filter(super::schema::memberships::actor_uri.eq(actor)),
+                )
+                .execute(conn)?;
             }
             Ok(())
         })

@@ -16,8 +16,10 @@ use tokio::sync::Semaphore;
 
 const IDLE: Duration = Duration::from_millis(500);
 /// Requests in flight, in all, and to one server.
-const MAX_IN_FLIGHT: usize = 64;
+const MAX_IN_FLIGHT: usize = 128;
 const MAX_PER_HOST: usize = 8;
+/// Free slots needed before claiming more.
+const CLAIM_AT_LEAST: usize = MAX_IN_FLIGHT / 4;
 /// A claim with at least this much lease left is sent without renewing
 /// it: the request times out (30 s) well before the lease ends.
 const SEND_WITHOUT_RENEWAL_MS: i64 = 45_000;
@@ -51,10 +53,17 @@ pub async fn run(state: AppState) {
     };
     let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     loop {
-        if in_flight.available_permits() == 0 {
-            // All slots busy: wait for one to free up (not for the idle
-            // poll, which would stall a large fan-out between batches).
-            drop(in_flight.clone().acquire_owned().await);
+        if in_flight.available_permits() < CLAIM_AT_LEAST {
+            // Slots busy: wait until a batch's worth is free (not for the
+            // idle poll, which would stall a large fan-out between
+            // batches). Claiming one or two at a time would cost a
+            // database round trip and commit per delivery.
+            drop(
+                in_flight
+                    .clone()
+                    .acquire_many_owned(CLAIM_AT_LEAST as u32)
+                    .await,
+            );
             continue;
         }
         let free = in_flight.available_permits() as i64;
