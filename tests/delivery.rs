@@ -152,7 +152,68 @@ async fn stored_activity_is_processed_after_restart(backend: Backend) {
     panic!("the stored Follow was not processed after restart");
 }
 
+/// The worker records results in batches (one transaction for all that
+/// finished meanwhile): each result still lands on its own delivery, and a
+/// 410 from a personal inbox ends that account's memberships.
+async fn batched_results_each_land_on_their_delivery(backend: Backend) {
+    use demesh::db::queue::{Attempt, Target, DELIVERED, FAILED, PENDING};
+    let test_db = TestDb::new(backend);
+    let db = demesh::db::Db::connect(&test_db.url).unwrap();
+    let (private_key_pem, public_key_pem) = demesh::keys::generate_rsa_pem().unwrap();
+    let group = db
+        .create_group(demesh::db::NewGroup {
+            name: "club".into(),
+            display_name: "Club".into(),
+            summary: String::new(),
+            private_key_pem,
+            public_key_pem,
+        })
+        .unwrap();
+    let gone = "https://c.example/users/gone";
+    db.record_follow(group.id, gone, "https://c.example/f/1", "{}", "approved")
+        .unwrap();
+    let targets: Vec<Target> = ["a", "b", "c"]
+        .iter()
+        .map(|h| Target {
+            inbox: format!("https://{h}.example/inbox"),
+            recipient: (*h == "c").then(|| gone.to_string()),
+        })
+        .collect();
+    db.enqueue(group.id, "https://relay.example/a/1", "{}", &targets)
+        .unwrap();
+    let claimed = db.claim_deliveries(10, 60_000).unwrap();
+    assert_eq!(claimed.len(), 3);
+    let id = |host: &str| claimed.iter().find(|d| d.inbox.contains(host)).unwrap().id;
+    let later = demesh::db::now_ms() + 30_000;
+    let attempt = |id, state, status, next| Attempt {
+        id,
+        state,
+        status: Some(status),
+        error: (status != 202).then(|| format!("HTTP {status}")),
+        next_attempt_at: next,
+        gone_actor: (status == 410).then(|| gone.to_string()),
+    };
+    db.record_attempts(&[
+        attempt(id("a."), DELIVERED, 202, None),
+        attempt(id("b."), PENDING, 503, Some(later)),
+        attempt(id("c."), FAILED, 410, None),
+    ])
+    .unwrap();
+    let status = db.queue_status().unwrap();
+    let host = |h: &str| status.iter().find(|s| s.host == h).unwrap().clone();
+    let (a, b, c) = (host("a.example"), host("b.example"), host("c.example"));
+    assert_eq!((a.delivered, a.pending, a.failed), (1, 0, 0));
+    assert_eq!((b.delivered, b.pending, b.failed), (0, 1, 0));
+    assert_eq!(b.next_attempt_at, Some(later));
+    assert_eq!(b.last_error.as_deref(), Some("HTTP 503"));
+    assert_eq!((c.delivered, c.pending, c.failed), (0, 0, 1));
+    assert_eq!(db.count_members(group.id).unwrap(), 0, "410: gone");
+    // Released: the retry is not claimed before its time, nothing else is due.
+    assert!(db.claim_deliveries(10, 60_000).unwrap().is_empty());
+}
+
 backend_tests!(
+    batched_results_each_land_on_their_delivery,
     stored_activity_is_processed_after_restart,
     approval_made_while_stopped_is_delivered_after_restart,
     passing_failures_are_retried_final_ones_are_not,

@@ -506,7 +506,37 @@ async fn posting_too_fast_gets_429(backend: Backend) {
     c.s.stop().await;
 }
 
+/// Operators can change the limits (DEMESH_ACCOUNT_RATE_LIMIT,
+/// DEMESH_SERVER_RATE_LIMIT; 0 turns one off).
+async fn configured_rate_limits_apply(backend: Backend) {
+    let db = common::TestDb::new(backend);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let s = common::TestServer::start_configured(&db, listener, |c| {
+        c.account_rate_limit = 3;
+        c.server_rate_limit = 0;
+    })
+    .await;
+    s.cli(&["group", "create", "club"]).ok();
+    let remote = FakeRemote::start();
+    let mut statuses = Vec::new();
+    for name in ["zed", "yan"] {
+        remote.account(name);
+        for n in 0..5 {
+            let follow = remote.follow(name, &s.url("/groups/club"), n);
+            statuses.push(remote.post(name, &s.url("/inbox"), &follow).await);
+        }
+    }
+    // Three a minute per account; the server as a whole is not limited.
+    assert_eq!(
+        statuses,
+        [202, 202, 202, 429, 429, 202, 202, 202, 429, 429],
+        "{statuses:?}"
+    );
+    s.stop().await;
+}
+
 backend_tests!(
     hostile_requests_get_their_status_and_change_nothing,
-    posting_too_fast_gets_429
+    posting_too_fast_gets_429,
+    configured_rate_limits_apply
 );
