@@ -216,3 +216,26 @@ async fn shutdown_signal() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    #[test]
+    fn a_lowered_thread_runs_at_the_given_nice_value_and_others_do_not() {
+        let nice_of_this_thread = || {
+            // SAFETY: as in lower_thread_priority.
+            unsafe {
+                let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+                libc::getpriority(libc::PRIO_PROCESS, tid)
+            }
+        };
+        let before = nice_of_this_thread();
+        let lowered = std::thread::spawn(move || {
+            super::lower_thread_priority(before + 7);
+            nice_of_this_thread()
+        })
+        .join()
+        .expect("thread");
+        assert_eq!(lowered, (before + 7).min(19));
+        assert_eq!(nice_of_this_thread(), before, "only that thread");
+    }
+}

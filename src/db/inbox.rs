@@ -3,7 +3,7 @@
 //! mid-processing only delays it.
 
 use super::schema::inbox_activities;
-use super::{now_ms, per_backend, Db, DbResult};
+use super::{now_ms, per_backend, Db, DbError, DbResult};
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -52,44 +52,52 @@ impl Db {
     /// hold the same row.
     pub fn claim_incoming(&self, limit: i64, lease_ms: i64) -> DbResult<Vec<IncomingActivity>> {
         let now = now_ms();
-        let mut conn = self.conn()?;
+        let mut pooled = self.conn()?;
+        let conn: &mut super::DbConn = &mut pooled;
         let candidates: Vec<i64> = inbox_activities::table
             .filter(inbox_activities::processed_at.is_null())
             .filter(inbox_activities::locked_until.lt(now))
             .order(inbox_activities::id.asc())
             .limit(limit)
             .select(inbox_activities::id)
-            .load(&mut *conn)?;
-        let mut claimed = Vec::with_capacity(candidates.len());
-        for id in candidates {
-            let n = diesel::update(
+            .load(conn)?;
+        // One statement claims the batch; the token says which rows this
+        // worker won (see `claim_token`).
+        let token = super::claim_token(now, lease_ms);
+        conn.transaction::<_, DbError, _>(|conn| {
+            Ok(diesel::update(
                 inbox_activities::table
-                    .filter(inbox_activities::id.eq(id))
+                    .filter(inbox_activities::id.eq_any(&candidates))
                     .filter(inbox_activities::processed_at.is_null())
                     .filter(inbox_activities::locked_until.lt(now)),
             )
-            .set(inbox_activities::locked_until.eq(now + lease_ms))
-            .execute(&mut *conn)?;
-            if n == 1 {
-                claimed.push(id);
-            }
-        }
+            .set(inbox_activities::locked_until.eq(token))
+            .execute(conn)?)
+        })?;
+        let claimed: Vec<i64> = inbox_activities::table
+            .filter(inbox_activities::id.eq_any(&candidates))
+            .filter(inbox_activities::locked_until.eq(token))
+            .select(inbox_activities::id)
+            .load(conn)?;
         Ok(inbox_activities::table
             .filter(inbox_activities::id.eq_any(&claimed))
             .order(inbox_activities::id.asc())
             .select(IncomingActivity::as_select())
-            .load(&mut *conn)?)
+            .load(conn)?)
     }
 
     pub fn finish_incoming(&self, id: i64, outcome: &str) -> DbResult<()> {
-        let mut conn = self.conn()?;
-        diesel::update(inbox_activities::table.filter(inbox_activities::id.eq(id)))
-            .set((
-                inbox_activities::processed_at.eq(now_ms()),
-                inbox_activities::outcome.eq(outcome),
-            ))
-            .execute(&mut *conn)?;
-        Ok(())
+        let mut pooled = self.conn()?;
+        let conn: &mut super::DbConn = &mut pooled;
+        conn.transaction::<_, DbError, _>(|conn| {
+            diesel::update(inbox_activities::table.filter(inbox_activities::id.eq(id)))
+                .set((
+                    inbox_activities::processed_at.eq(now_ms()),
+                    inbox_activities::outcome.eq(outcome),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
     }
 
     /// Drops the content of a stored activity, keeping id, actor, kind and

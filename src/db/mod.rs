@@ -102,6 +102,16 @@ impl Db {
     }
 }
 
+/// A claim's expiry, which doubles as its token: the lease's end plus a
+/// random offset of up to a second, so that two workers claiming in the
+/// same millisecond write different values and each can read back which
+/// rows it won.
+pub(crate) fn claim_token(now: i64, lease_ms: i64) -> i64 {
+    let mut jitter = [0u8; 2];
+    let _ = openssl::rand::rand_bytes(&mut jitter);
+    now + lease_ms + i64::from(u16::from_le_bytes(jitter) % 1000)
+}
+
 /// Milliseconds since the Unix epoch: the one time format stored.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()

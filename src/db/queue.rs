@@ -101,20 +101,28 @@ impl Db {
                 .filter(outgoing_activities::activity_id.eq(activity_id))
                 .select(outgoing_activities::id)
                 .first(conn)?;
+            let rows: Vec<_> = targets
+                .iter()
+                .map(|t| {
+                    (
+                        deliveries::activity_id.eq(row_id),
+                        deliveries::inbox.eq(&t.inbox),
+                        deliveries::host.eq(host_of(&t.inbox)),
+                        deliveries::recipient.eq(&t.recipient),
+                        deliveries::state.eq(PENDING),
+                        deliveries::next_attempt_at.eq(now),
+                        deliveries::created_at.eq(now),
+                        deliveries::updated_at.eq(now),
+                    )
+                })
+                .collect();
+            // Multi-row inserts: a fan-out to a thousand servers is two
+            // statements, not a thousand round trips. 500 rows of 8 values
+            // stay far below both backends' limits on bound parameters.
             let mut added = 0;
-            for t in targets {
-                let row = (
-                    deliveries::activity_id.eq(row_id),
-                    deliveries::inbox.eq(&t.inbox),
-                    deliveries::host.eq(host_of(&t.inbox)),
-                    deliveries::recipient.eq(&t.recipient),
-                    deliveries::state.eq(PENDING),
-                    deliveries::next_attempt_at.eq(now),
-                    deliveries::created_at.eq(now),
-                    deliveries::updated_at.eq(now),
-                );
+            for chunk in rows.chunks(500) {
                 added += per_backend!(conn, |c| diesel::insert_into(deliveries::table)
-                    .values(row)
+                    .values(chunk)
                     .on_conflict_do_nothing()
                     .execute(c))?;
             }
@@ -137,7 +145,8 @@ impl Db {
     /// two workers send the same one).
     pub fn claim_deliveries(&self, limit: i64, lease_ms: i64) -> DbResult<Vec<DueDelivery>> {
         let now = now_ms();
-        let mut conn = self.conn()?;
+        let mut pooled = self.conn()?;
+        let conn: &mut super::DbConn = &mut pooled;
         let candidates: Vec<i64> = deliveries::table
             .filter(deliveries::state.eq(PENDING))
             .filter(deliveries::next_attempt_at.le(now))
@@ -145,26 +154,25 @@ impl Db {
             .order(deliveries::next_attempt_at.asc())
             .limit(limit)
             .select(deliveries::id)
-            .load(&mut *conn)?;
-        // One statement claims the batch. The token (the lease's expiry,
-        // with a random millisecond offset so two workers' claims differ)
-        // then tells which of the candidates this worker won.
-        let mut jitter = [0u8; 2];
-        let _ = openssl::rand::rand_bytes(&mut jitter);
-        let token = now + lease_ms + i64::from(u16::from_le_bytes(jitter) % 1000);
-        diesel::update(
-            deliveries::table
-                .filter(deliveries::id.eq_any(&candidates))
-                .filter(deliveries::state.eq(PENDING))
-                .filter(deliveries::locked_until.lt(now)),
-        )
-        .set(deliveries::locked_until.eq(token))
-        .execute(&mut *conn)?;
+            .load(conn)?;
+        // One statement claims the batch; the token says which of the
+        // candidates this worker won (see `claim_token`).
+        let token = super::claim_token(now, lease_ms);
+        conn.transaction::<_, DbError, _>(|conn| {
+            Ok(diesel::update(
+                deliveries::table
+                    .filter(deliveries::id.eq_any(&candidates))
+                    .filter(deliveries::state.eq(PENDING))
+                    .filter(deliveries::locked_until.lt(now)),
+            )
+            .set(deliveries::locked_until.eq(token))
+            .execute(conn)?)
+        })?;
         let claimed: Vec<i64> = deliveries::table
             .filter(deliveries::id.eq_any(&candidates))
             .filter(deliveries::locked_until.eq(token))
             .select(deliveries::id)
-            .load(&mut *conn)?;
+            .load(conn)?;
         Ok(deliveries::table
             .inner_join(outgoing_activities::table.inner_join(groups::table))
             .filter(deliveries::id.eq_any(&claimed))
@@ -178,7 +186,7 @@ impl Db {
                 groups::name,
                 deliveries::locked_until,
             ))
-            .load::<DueDelivery>(&mut *conn)?)
+            .load::<DueDelivery>(conn)?)
     }
 
     /// Renews a claim just before sending, if it is still ours (no other

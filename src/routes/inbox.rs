@@ -121,15 +121,29 @@ async fn receive(
     })
     .map_err(|e| Error::Unauthorized(e.to_string()))?;
 
-    // Refuse blocked servers before fetching anything from them.
+    // Refuse blocked servers before fetching anything from them. One trip
+    // to the database in the usual case, a key seen before: the cached
+    // actor, and every block that could apply, its account included.
     let mut names = vec![actor.to_string(), actor_host.clone()];
     names.extend(authority(&pending.key_id));
-    if is_blocked(state, names.clone()).await? {
+    let (key_id, checked) = (pending.key_id.clone(), names.clone());
+    let (known, blocked) = state
+        .db
+        .call(move |db| {
+            let known = db.remote_actor_by_key(&key_id)?;
+            let mut names = checked;
+            names.extend(known.as_ref().map(RemoteActor::acct));
+            let names: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+            Ok((known, db.is_blocked(&names)?))
+        })
+        .await?;
+    if blocked {
         return Err(Error::Forbidden);
     }
+    let known_acct = known.as_ref().map(RemoteActor::acct);
 
     let self_delete = kind == "Delete" && obj.get("object").and_then(id_of) == Some(actor);
-    let Some(signer) = verify(state, &pending, self_delete).await? else {
+    let Some(signer) = verify(state, &pending, self_delete, known).await? else {
         // A deleted account we never knew: nothing to undo, nothing to store.
         return Ok(HttpResponse::Accepted().finish());
     };
@@ -142,8 +156,8 @@ async fn receive(
     let wait = |d: std::time::Duration| Error::TooManyRequests(d.as_secs());
     state.limits.servers.take(&signer.domain).map_err(wait)?;
     state.limits.accounts.take(&signer.uri).map_err(wait)?;
-    names.push(signer.acct().to_ascii_lowercase());
-    if is_blocked(state, names).await? {
+    // An account not known before (or renamed) is checked now.
+    if known_acct != Some(signer.acct()) && is_blocked(state, vec![signer.acct()]).await? {
         return Err(Error::Forbidden);
     }
     if let Some(object) = obj.get("object").filter(|o| o.is_object()) {
@@ -203,13 +217,14 @@ async fn is_blocked(state: &AppState, names: Vec<String>) -> Result<bool, Error>
     Ok(state.db.call(move |db| db.is_blocked(&names)).await?)
 }
 
-/// Verifies with the cached key, refetching once on failure (the actor may
-/// have rotated it). `Ok(None)`: an unknown actor deleting itself, whose key
+/// Verifies with the cached key (`known`, when the caller already read
+/// it), refetching once on failure (the actor may have rotated it). `Ok(None)`: an unknown actor deleting itself, whose key
 /// is gone with it.
 pub(super) async fn verify(
     state: &AppState,
     pending: &PendingSignature,
     self_delete: bool,
+    known: Option<RemoteActor>,
 ) -> Result<Option<RemoteActor>, Error> {
     let unauthorized =
         |e: FetchError| Error::Unauthorized(format!("cannot get the signing key: {e}"));
@@ -222,7 +237,11 @@ pub(super) async fn verify(
             refresh,
         )
     };
-    let cached = match lookup(false).await {
+    let found = match known {
+        Some(actor) => Ok(actor),
+        None => lookup(false).await,
+    };
+    let cached = match found {
         Ok(actor) => actor,
         Err(FetchError::Status {
             status: 404 | 410, ..

@@ -26,7 +26,7 @@ async fn may_read(req: &HttpRequest, state: &AppState, group: &Group) -> Result<
     let Ok(pending) = check(&parts) else {
         return Ok(false);
     };
-    let Ok(Some(signer)) = verify(state, &pending, false).await else {
+    let Ok(Some(signer)) = verify(state, &pending, false, None).await else {
         return Ok(false);
     };
     let (gid, uri, domain) = (group.id, signer.uri.clone(), signer.domain.clone());
