@@ -150,6 +150,7 @@ fn start_web(
 /// `demesh serve`: migrate, then serve until stopped (SIGINT/SIGTERM).
 pub async fn serve(config: Config, role: Role) -> anyhow::Result<()> {
     let db = Db::connect(&config.database_url)?;
+    db.warm_up(4);
     if role != Role::All && db.backend() == Backend::Sqlite {
         anyhow::bail!(
             "--role {role:?} needs PostgreSQL: with SQLite, run one process with --role all"

@@ -32,6 +32,8 @@ pub async fn fan_out(d: &Demesh, fake: &Fake, pid: u32, author: &Member, servers
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
         walls.push(t0.elapsed().as_secs_f64());
+        let first = fake.arrivals.lock().unwrap_or_else(|p| p.into_inner()).get(&marker).and_then(|v| v.iter().map(|(_, t)| *t).min());
+        eprintln!("fan-out {run}: first delivery after {:.0} ms, all after {:.0} ms", first.map_or(f64::NAN, |f| f.duration_since(t0).as_secs_f64() * 1000.0), walls[walls.len() - 1] * 1000.0);
     }
     let cold = walls.remove(0);
     walls.sort_by(f64::total_cmp);

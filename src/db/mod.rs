@@ -93,6 +93,14 @@ impl Db {
             .map_err(|e| DbError::Task(e.to_string()))?
     }
 
+    /// Opens up to `n` connections now, which the pool then keeps idle: the
+    /// server's first requests and first fan-out need not wait for
+    /// PostgreSQL connections to be set up (TLS, authentication).
+    pub fn warm_up(&self, n: usize) {
+        let held: Vec<_> = (0..n).map_while(|_| self.pool.get().ok()).collect();
+        drop(held);
+    }
+
     /// A cheap liveness query for health checks and start-up.
     pub fn ping(&self) -> DbResult<()> {
         use diesel::RunQueryDsl;
