@@ -48,6 +48,7 @@ fn send_answer(
 ) -> anyhow::Result<()> {
     let (id, doc) = answer(urls, group, kind, m)?;
     let target = Target {
+        sync_digest: None,
         inbox: actor.delivery_inbox().to_string(),
         recipient: actor.shared_inbox.is_none().then(|| actor.uri.clone()),
     };

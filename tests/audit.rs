@@ -49,6 +49,7 @@ async fn strangers_learn_nothing_private(backend: Backend) {
         "/groups/club".into(),
         "/groups/club/outbox".into(),
         "/groups/club/followers".into(),
+        "/groups/club/followers_synchronization".into(),
         "/groups/club/following".into(),
         "/groups/club/inbox".into(),
         "/inbox".into(),

@@ -177,6 +177,7 @@ async fn batched_results_each_land_on_their_delivery(backend: Backend) {
         .map(|h| Target {
             inbox: format!("https://{h}.example/inbox"),
             recipient: (*h == "c").then(|| gone.to_string()),
+            sync_digest: None,
         })
         .collect();
     db.enqueue(group.id, "https://relay.example/a/1", "{}", &targets)

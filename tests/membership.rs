@@ -317,7 +317,54 @@ async fn gone_inbox_ends_membership(backend: Backend) {
     panic!("a 410 from the member's inbox must end the membership");
 }
 
+/// DESIGN §5: after a member moves (Mastodon's account migration), the
+/// new account's Follow is accepted at once and the old membership ends
+/// with a Reject. An alias that the old account does not confirm with
+/// `movedTo` proves nothing: that Follow stays a request.
+async fn moved_members_rejoin_at_once(backend: Backend) {
+    let w = world(backend).await;
+    w.s.cli(&["member", "allow", "club", &w.handle("old")]).ok();
+    w.request("old", 1).await;
+    w.remote.wait_for("Accept").await;
+    let old = w.remote.actor_id("old");
+    let elsewhere = FakeRemote::start();
+
+    elsewhere.account("mallory");
+    elsewhere.set_also_known_as("mallory", &old);
+    let follow = elsewhere.follow("mallory", &w.club, 1);
+    assert_eq!(
+        elsewhere.post("mallory", &w.s.url("/inbox"), &follow).await,
+        202
+    );
+    let outcome = w.processed(follow["id"].as_str().unwrap()).await;
+    assert!(outcome.starts_with("pending"), "{outcome}");
+
+    elsewhere.account("new");
+    elsewhere.set_also_known_as("new", &old);
+    w.remote.set_moved_to("old", &elsewhere.actor_id("new"));
+    let follow = elsewhere.follow("new", &w.club, 1);
+    assert_eq!(
+        elsewhere.post("new", &w.s.url("/inbox"), &follow).await,
+        202
+    );
+    let outcome = w.processed(follow["id"].as_str().unwrap()).await;
+    assert_eq!(outcome, format!("accepted: moved from {old}"));
+    let accept = elsewhere.wait_for("Accept").await;
+    assert!(accept.verified);
+    assert_eq!(
+        accept.activity["object"]["actor"],
+        elsewhere.actor_id("new")
+    );
+    let reject = w.remote.wait_for("Reject").await;
+    assert_eq!(reject.activity["object"]["actor"], old);
+    let members: Vec<Value> = w.members().iter().map(|m| m["actor"].clone()).collect();
+    assert_eq!(members, [Value::from(elsewhere.actor_id("new"))]);
+    assert_eq!(w.pending().len(), 1, "mallory still only asks");
+    w.s.stop().await;
+}
+
 backend_tests!(
+    moved_members_rejoin_at_once,
     follow_is_pending_then_approved,
     reject_and_remove_send_reject,
     preapproved_accounts_and_domains_join_at_once,

@@ -259,7 +259,85 @@ async fn leak_guard_warns_or_rejects(backend: Backend) {
     c.s.stop().await;
 }
 
+/// FEP-8fcf: a post to a server's shared inbox carries the digest of the
+/// group's members there; the server can fetch, signed, the list of its
+/// own accounts among the members (and no one else's). After a removal
+/// both change, so a server that missed the Reject{Follow} still learns
+/// that the account no longer follows.
+async fn member_servers_can_synchronise_followers(backend: Backend) {
+    let c = club(backend).await;
+    let (alice, carol, bob) = (
+        c.a.actor_id("alice"),
+        c.a.actor_id("carol"),
+        c.b.actor_id("bob"),
+    );
+    let header = |digest: String| {
+        format!(
+            "collectionId=\"{g}/followers\", url=\"{g}/followers_synchronization\", digest=\"{digest}\"",
+            g = c.group
+        )
+    };
+    let digest = |ids: &[&str]| demesh::delivery::sync::digest(ids.iter().copied());
+    let (_, note) = alice_posts(&c, "40").await;
+    let at_a = arrived(&c.a, "Create", &note).await;
+    assert_eq!(at_a.path, "/inbox", "the shared inbox");
+    assert_eq!(
+        at_a.collection_sync,
+        Some(header(digest(&[&alice, &carol])))
+    );
+    let at_b = arrived(&c.b, "Create", &note).await;
+    assert_eq!(at_b.collection_sync, Some(header(digest(&[&bob]))));
+
+    let sync_url = format!("{}/followers_synchronization", c.group);
+    let (status, doc) = c.a.signed_get("carol", &sync_url).await;
+    assert_eq!(status, 200, "{doc}");
+    assert_eq!(doc["type"], "OrderedCollection");
+    let mut items: Vec<String> = serde_json::from_value(doc["orderedItems"].clone()).unwrap();
+    items.sort();
+    let mut want = vec![alice.clone(), carol.clone()];
+    want.sort();
+    assert_eq!(items, want, "server a sees its own members only");
+    let (_, doc) = c.b.signed_get("bob", &sync_url).await;
+    assert_eq!(doc["orderedItems"], json!([bob]));
+    let unsigned = common::http().get(&sync_url).send().await.unwrap();
+    assert_eq!(unsigned.status().as_u16(), 401);
+    // The followers collection: its size to anyone, and to a member
+    // server also that server's own members (DESIGN §5).
+    let followers = format!("{}/followers", c.group);
+    let (_, doc) = c.b.signed_get("bob", &followers).await;
+    assert_eq!(
+        (doc["totalItems"].clone(), doc["orderedItems"].clone()),
+        (json!(3), json!([bob]))
+    );
+    let doc: serde_json::Value = common::http()
+        .get(&followers)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["totalItems"], 3);
+    assert!(doc.get("orderedItems").is_none(), "{doc}");
+
+    c.s.cli(&[
+        "member",
+        "remove",
+        "club",
+        &format!("@carol@{}", c.a.domain()),
+    ])
+    .ok();
+    let (_, later) = alice_posts(&c, "41").await;
+    let at_a = arrived(&c.a, "Create", &later).await;
+    assert_eq!(at_a.collection_sync, Some(header(digest(&[&alice]))));
+    let (_, doc) = c.a.signed_get("alice", &sync_url).await;
+    assert_eq!(doc["orderedItems"], json!([alice]));
+    c.s.stop().await;
+}
+
 backend_tests!(
+    member_servers_can_synchronise_followers,
     only_members_posts_reach_only_members,
     group_objects_answer_only_member_servers,
     leak_guard_warns_or_rejects,

@@ -1,4 +1,5 @@
-//! Follow of a group: pre-approved → member at once, else a pending request.
+//! Follow of a group: pre-approved, or a member's new account after a
+//! move → member at once; else a pending request.
 
 use super::Outcome;
 use crate::db::{memberships, IncomingActivity};
@@ -61,6 +62,12 @@ pub fn receive(
         .membership(group.id, &actor.uri)?
         .is_some_and(|m| m.state == memberships::APPROVED);
     let allowed = already || db.is_allowed(group.id, &names)?;
+    let moved_from = if allowed {
+        None
+    } else {
+        super::moved::moved_from(state, group.id, &actor)?
+    };
+    let allowed = allowed || moved_from.is_some();
     let state_now = if allowed {
         memberships::APPROVED
     } else {
@@ -75,7 +82,15 @@ pub fn receive(
     )?;
     if allowed {
         membership::approve(db, &state.urls, &group, &actor.uri)?;
+        if let Some(old) = &moved_from {
+            // The old account is told, as for a removal, so its server
+            // stops showing the group there.
+            membership::reject(db, &state.urls, &group, old)?;
+        }
         state.wake_delivery.notify_one();
+        if let Some(old) = moved_from {
+            return Ok(format!("accepted: moved from {old}"));
+        }
         return Ok(if already {
             "accepted again: already a member".into()
         } else {

@@ -5,6 +5,7 @@
 mod create;
 mod delete;
 mod follow;
+mod moved;
 mod undo;
 mod update;
 pub mod worker;

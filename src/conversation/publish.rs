@@ -192,6 +192,7 @@ fn notify_author(
         "to": [author.uri], "object": note,
     });
     let target = Target {
+        sync_digest: None,
         inbox: author.delivery_inbox().to_string(),
         recipient: author.shared_inbox.is_none().then(|| author.uri.clone()),
     };

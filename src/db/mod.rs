@@ -14,6 +14,7 @@ mod instance;
 pub mod memberships;
 mod posts;
 pub mod queue;
+mod queue_status;
 pub mod schema;
 
 pub use actors::RemoteActor;
@@ -22,7 +23,8 @@ pub use groups::{Group, NewGroup};
 pub use inbox::IncomingActivity;
 pub use memberships::{Membership, MembershipView};
 pub use posts::{NewPost, Post};
-pub use queue::{DueDelivery, HostStatus, Target};
+pub use queue::{DueDelivery, Target};
+pub use queue_status::HostStatus;
 
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use thiserror::Error;

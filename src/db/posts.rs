@@ -154,6 +154,20 @@ impl Db {
         Ok(n > 0)
     }
 
+    /// The group's members whose accounts live on `domain`, for that
+    /// server's partial followers collection (FEP-8fcf).
+    pub fn member_uris_on(&self, group_id: i64, domain: &str) -> DbResult<Vec<String>> {
+        let mut conn = self.conn()?;
+        Ok(memberships::table
+            .inner_join(remote_actors::table.on(remote_actors::uri.eq(memberships::actor_uri)))
+            .filter(memberships::group_id.eq(group_id))
+            .filter(memberships::state.eq(APPROVED))
+            .filter(remote_actors::domain.eq(domain))
+            .order(remote_actors::uri.asc())
+            .select(remote_actors::uri)
+            .load(&mut *conn)?)
+    }
+
     /// One target per member server: its shared inbox, else each member's
     /// personal inbox.
     pub fn member_targets(&self, group_id: i64) -> DbResult<Vec<Target>> {
@@ -168,21 +182,37 @@ impl Db {
                 remote_actors::shared_inbox,
             ))
             .load(&mut *conn)?;
+        // One delivery per shared inbox (with the digest of the members
+        // behind it), else one per personal inbox; in first-seen order.
+        let mut shared_members: std::collections::HashMap<String, Vec<String>> =
+            std::collections::HashMap::new();
         let mut seen = std::collections::BTreeSet::new();
         let mut targets = Vec::new();
         for (uri, inbox, shared) in actors {
             let target = match shared {
-                Some(s) => Target {
-                    inbox: s,
-                    recipient: None,
-                },
+                Some(s) => {
+                    shared_members.entry(s.clone()).or_default().push(uri);
+                    Target {
+                        inbox: s,
+                        recipient: None,
+                        sync_digest: None,
+                    }
+                }
                 None => Target {
                     inbox,
                     recipient: Some(uri),
+                    sync_digest: None,
                 },
             };
             if seen.insert(target.inbox.clone()) {
                 targets.push(target);
+            }
+        }
+        for t in &mut targets {
+            if let Some(members) = shared_members.get(&t.inbox) {
+                t.sync_digest = Some(crate::delivery::sync::digest(
+                    members.iter().map(String::as_str),
+                ));
             }
         }
         Ok(targets)

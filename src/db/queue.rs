@@ -15,6 +15,9 @@ pub struct Target {
     pub inbox: String,
     /// The actor, when `inbox` is a personal inbox (a 410 then ends them).
     pub recipient: Option<String>,
+    /// For a group post to a shared inbox: the FEP-8fcf digest of the
+    /// group's members there (see `delivery::sync`).
+    pub sync_digest: Option<String>,
 }
 
 /// A delivery claimed by a worker, with what it needs to send it.
@@ -31,6 +34,7 @@ pub struct DueDelivery {
     /// The claim's expiry as set by the claim: the token that proves the
     /// claim is still ours when it is renewed.
     pub locked_until: i64,
+    pub sync_digest: Option<String>,
 }
 
 /// The result of one delivery attempt, to be recorded.
@@ -49,18 +53,6 @@ pub struct Attempt {
 fn same_result(a: &Attempt, b: &Attempt) -> bool {
     (a.state, a.status, &a.error, a.next_attempt_at)
         == (b.state, b.status, &b.error, b.next_attempt_at)
-}
-
-/// Delivery totals for one server, for `demesh queue`.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct HostStatus {
-    pub host: String,
-    pub pending: i64,
-    pub delivered: i64,
-    pub failed: i64,
-    pub oldest_pending_at: Option<i64>,
-    pub next_attempt_at: Option<i64>,
-    pub last_error: Option<String>,
 }
 
 fn host_of(inbox: &str) -> String {
@@ -113,11 +105,12 @@ impl Db {
                         deliveries::next_attempt_at.eq(now),
                         deliveries::created_at.eq(now),
                         deliveries::updated_at.eq(now),
+                        deliveries::sync_digest.eq(&t.sync_digest),
                     )
                 })
                 .collect();
             // Multi-row inserts: a fan-out to a thousand servers is two
-            // statements, not a thousand round trips. 500 rows of 8 values
+            // statements, not a thousand round trips. 500 rows of 9 values
             // stay far below both backends' limits on bound parameters.
             let mut added = 0;
             for chunk in rows.chunks(500) {
@@ -185,6 +178,7 @@ impl Db {
                 outgoing_activities::body,
                 groups::name,
                 deliveries::locked_until,
+                deliveries::sync_digest,
             ))
             .load::<DueDelivery>(conn)?)
     }
@@ -265,65 +259,5 @@ impl Db {
         .set(super::schema::inbox_activities::locked_until.eq(0))
         .execute(&mut *conn)?;
         Ok(())
-    }
-
-    /// (pending deliveries, age in seconds of the oldest, unprocessed
-    /// incoming activities), for `/metrics`.
-    pub fn queue_gauges(&self) -> DbResult<(i64, f64, i64)> {
-        use super::schema::inbox_activities;
-        let mut conn = self.conn()?;
-        let pending: i64 = deliveries::table
-            .filter(deliveries::state.eq(PENDING))
-            .count()
-            .get_result(&mut *conn)?;
-        let oldest: Option<i64> = deliveries::table
-            .filter(deliveries::state.eq(PENDING))
-            .select(diesel::dsl::min(deliveries::created_at))
-            .first(&mut *conn)?;
-        let backlog: i64 = inbox_activities::table
-            .filter(inbox_activities::processed_at.is_null())
-            .count()
-            .get_result(&mut *conn)?;
-        let age = oldest.map_or(0.0, |t| (now_ms() - t).max(0) as f64 / 1000.0);
-        Ok((pending, age, backlog))
-    }
-
-    /// Per-server delivery totals, busiest first.
-    pub fn queue_status(&self) -> DbResult<Vec<HostStatus>> {
-        let mut conn = self.conn()?;
-        let rows: Vec<(String, String, i64, i64, Option<String>, i64)> = deliveries::table
-            .select((
-                deliveries::host,
-                deliveries::state,
-                deliveries::created_at,
-                deliveries::next_attempt_at,
-                deliveries::last_error,
-                deliveries::updated_at,
-            ))
-            .order(deliveries::updated_at.asc())
-            .load(&mut *conn)?;
-        let mut by_host: std::collections::BTreeMap<String, HostStatus> = Default::default();
-        for (host, state, created, next, error, _) in rows {
-            let s = by_host.entry(host.clone()).or_insert_with(|| HostStatus {
-                host,
-                ..HostStatus::default()
-            });
-            match state.as_str() {
-                PENDING => {
-                    s.pending += 1;
-                    s.oldest_pending_at =
-                        Some(s.oldest_pending_at.map_or(created, |o| o.min(created)));
-                    s.next_attempt_at = Some(s.next_attempt_at.map_or(next, |o| o.min(next)));
-                }
-                DELIVERED => s.delivered += 1,
-                _ => s.failed += 1,
-            }
-            if error.is_some() {
-                s.last_error = error;
-            }
-        }
-        let mut all: Vec<HostStatus> = by_host.into_values().collect();
-        all.sort_by(|a, b| b.pending.cmp(&a.pending).then(a.host.cmp(&b.host)));
-        Ok(all)
     }
 }

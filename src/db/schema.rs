@@ -109,6 +109,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        sync_digest -> Nullable<Text>,
     }
 }
 

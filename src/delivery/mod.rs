@@ -3,4 +3,5 @@
 
 pub mod backoff;
 pub mod recorder;
+pub mod sync;
 pub mod worker;

@@ -144,7 +144,14 @@ async fn deliver(state: &AppState, limits: &Limits, d: DueDelivery) {
         Ok(signer) => {
             state
                 .client
-                .post_activity(&d.inbox, d.body.as_bytes(), &signer)
+                .post_activity(
+                    &d.inbox,
+                    d.body.as_bytes(),
+                    &signer,
+                    d.sync_digest.as_deref().map(|digest| {
+                        super::sync::header(&state.urls.group(&d.group_name), digest)
+                    }),
+                )
                 .await
         }
         Err(e) => Err(FetchError::Network(format!("signing key: {e}"))),

@@ -105,21 +105,26 @@ impl Client {
         serde_json::from_slice(&body).map_err(|e| FetchError::Invalid(raw.into(), e.to_string()))
     }
 
-    /// POST a signed ActivityPub body; returns the status code.
+    /// POST a signed ActivityPub body, with a `Collection-Synchronization`
+    /// header when one is given (FEP-8fcf); returns the status code.
     pub async fn post_activity(
         &self,
         raw: &str,
         body: &[u8],
         signer: &SigningKey,
+        collection_sync: Option<String>,
     ) -> Result<u16, FetchError> {
         let url = self.check_url(raw)?;
         let headers = sign_request("POST", &url, Some(body), &signer.key_id, &signer.key)
             .map_err(|e| FetchError::Network(e.to_string()))?;
-        let req = self
+        let mut req = self
             .http
             .post(url.clone())
             .header("content-type", "application/activity+json")
             .body(body.to_vec());
+        if let Some(value) = collection_sync {
+            req = req.header("collection-synchronization", value);
+        }
         let res = send_signed(req, headers, raw).await?;
         Ok(res.status().as_u16())
     }

@@ -61,17 +61,23 @@ pub async fn outbox(
     )))
 }
 
+/// The size to anyone (DESIGN §5); to a signed request from a server
+/// that hosts members, also the items, limited to that server's own
+/// accounts: no server learns who is a member elsewhere.
 pub async fn followers(
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let group = find_group(&state, path.into_inner()).await?;
     let id = group.id;
     let members = state.db.call(move |db| db.count_members(id)).await?;
-    Ok(activity_json(&counted_collection(
-        &state.urls.group_followers(&group.name),
-        members,
-    )))
+    let mut doc = counted_collection(&state.urls.group_followers(&group.name), members);
+    let own = super::followers_sync::members_on_signers_server(&req, &state, &group).await?;
+    if let Some(own) = own.filter(|own| !own.is_empty()) {
+        doc["orderedItems"] = serde_json::json!(own);
+    }
+    Ok(activity_json(&doc))
 }
 
 /// A group follows no one.

@@ -1,5 +1,6 @@
 //! The route table. One file per endpoint family.
 
+mod followers_sync;
 mod groups;
 mod health;
 pub mod inbox;
@@ -48,5 +49,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/groups/{name}/outbox", web::get().to(groups::outbox))
         .route("/groups/{name}/followers", web::get().to(groups::followers))
+        .route(
+            "/groups/{name}/followers_synchronization",
+            web::get().to(followers_sync::partial_followers),
+        )
         .route("/groups/{name}/following", web::get().to(groups::following));
 }

@@ -26,6 +26,8 @@ pub struct Received {
     pub key_id: String,
     /// Signature, digest and date all checked out.
     pub verified: bool,
+    /// The FEP-8fcf `Collection-Synchronization` header, if sent.
+    pub collection_sync: Option<String>,
 }
 
 #[derive(Default)]
@@ -40,6 +42,7 @@ struct Inner {
     /// How long each inbox POST takes to answer.
     delay_ms: u64,
     also_known_as: HashMap<String, String>,
+    moved_to: HashMap<String, String>,
 }
 
 #[derive(Clone)]
@@ -120,6 +123,15 @@ impl FakeRemote {
             .unwrap()
             .also_known_as
             .insert(name.to_string(), old.to_string());
+    }
+
+    /// Marks `name` as moved to the account `new` (Mastodon's `movedTo`).
+    pub fn set_moved_to(&self, name: &str, new: &str) {
+        self.inner
+            .lock()
+            .unwrap()
+            .moved_to
+            .insert(name.to_string(), new.to_string());
     }
 
     /// Answers the next POSTs to `path` with these statuses, then 202.
@@ -333,6 +345,9 @@ async fn actor(
     if inner.shared_inbox {
         doc["endpoints"] = json!({"sharedInbox": format!("{base}/inbox")});
     }
+    if let Some(new) = inner.moved_to.get(&name) {
+        doc["movedTo"] = json!(new);
+    }
     if let Some(old) = inner.also_known_as.get(&name) {
         doc["alsoKnownAs"] = json!([old]);
     }
@@ -365,12 +380,18 @@ async fn inbox(
     let (key_id, verified) = verify(&req, &body).await;
     let activity: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let path = req.path().to_string();
+    let collection_sync = req
+        .headers()
+        .get("collection-synchronization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let mut inner = data.1.lock().unwrap();
     inner.received.push(Received {
         path: path.clone(),
         activity,
         key_id,
         verified,
+        collection_sync,
     });
     let status = inner
         .answers

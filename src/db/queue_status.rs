@@ -1,0 +1,81 @@
+//! What the delivery queue looks like from outside: per-server totals
+//! for `demesh queue`, gauges for `/metrics`.
+
+use super::queue::{DELIVERED, PENDING};
+use super::schema::deliveries;
+use super::{now_ms, Db, DbResult};
+use diesel::prelude::*;
+
+/// Delivery totals for one server, for `demesh queue`.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct HostStatus {
+    pub host: String,
+    pub pending: i64,
+    pub delivered: i64,
+    pub failed: i64,
+    pub oldest_pending_at: Option<i64>,
+    pub next_attempt_at: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+impl Db {
+    /// (pending deliveries, age in seconds of the oldest, unprocessed
+    /// incoming activities), for `/metrics`.
+    pub fn queue_gauges(&self) -> DbResult<(i64, f64, i64)> {
+        use super::schema::inbox_activities;
+        let mut conn = self.conn()?;
+        let pending: i64 = deliveries::table
+            .filter(deliveries::state.eq(PENDING))
+            .count()
+            .get_result(&mut *conn)?;
+        let oldest: Option<i64> = deliveries::table
+            .filter(deliveries::state.eq(PENDING))
+            .select(diesel::dsl::min(deliveries::created_at))
+            .first(&mut *conn)?;
+        let backlog: i64 = inbox_activities::table
+            .filter(inbox_activities::processed_at.is_null())
+            .count()
+            .get_result(&mut *conn)?;
+        let age = oldest.map_or(0.0, |t| (now_ms() - t).max(0) as f64 / 1000.0);
+        Ok((pending, age, backlog))
+    }
+
+    /// Per-server delivery totals, busiest first.
+    pub fn queue_status(&self) -> DbResult<Vec<HostStatus>> {
+        let mut conn = self.conn()?;
+        let rows: Vec<(String, String, i64, i64, Option<String>, i64)> = deliveries::table
+            .select((
+                deliveries::host,
+                deliveries::state,
+                deliveries::created_at,
+                deliveries::next_attempt_at,
+                deliveries::last_error,
+                deliveries::updated_at,
+            ))
+            .order(deliveries::updated_at.asc())
+            .load(&mut *conn)?;
+        let mut by_host: std::collections::BTreeMap<String, HostStatus> = Default::default();
+        for (host, state, created, next, error, _) in rows {
+            let s = by_host.entry(host.clone()).or_insert_with(|| HostStatus {
+                host,
+                ..HostStatus::default()
+            });
+            match state.as_str() {
+                PENDING => {
+                    s.pending += 1;
+                    s.oldest_pending_at =
+                        Some(s.oldest_pending_at.map_or(created, |o| o.min(created)));
+                    s.next_attempt_at = Some(s.next_attempt_at.map_or(next, |o| o.min(next)));
+                }
+                DELIVERED => s.delivered += 1,
+                _ => s.failed += 1,
+            }
+            if error.is_some() {
+                s.last_error = error;
+            }
+        }
+        let mut all: Vec<HostStatus> = by_host.into_values().collect();
+        all.sort_by(|a, b| b.pending.cmp(&a.pending).then(a.host.cmp(&b.host)));
+        Ok(all)
+    }
+}
