@@ -87,3 +87,23 @@ pub fn reject(db: &Db, urls: &Urls, group: &Group, actor_uri: &str) -> anyhow::R
     db.delete_membership(group.id, actor_uri)?;
     Ok(())
 }
+
+/// Deletes a group: its members' servers get a `Delete` of the group
+/// actor, signed by the group (Mastodon then drops the group, its follows
+/// and its posts), and everything the group held is removed; see
+/// `Db::retire_group`. Returns how many deliveries were queued.
+pub fn delete_group(db: &Db, urls: &Urls, group: &Group) -> anyhow::Result<usize> {
+    let actor = urls.group(&group.name);
+    let id = format!("{actor}#delete");
+    let doc = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": id,
+        "type": "Delete",
+        "actor": actor,
+        "object": actor,
+        "to": [urls.group_followers(&group.name)],
+    });
+    let targets = db.member_targets(group.id)?;
+    db.retire_group(group.id, &id, &doc.to_string(), &targets)?;
+    Ok(targets.len())
+}

@@ -86,6 +86,8 @@ async fn group_lifecycle(backend: Backend) {
         .failed()
         .to_string();
     assert!(err.contains("no group named"), "{err}");
+    let err = cli(&["group", "create", "club"]).failed().to_string();
+    assert!(err.contains("belonged to a deleted group"), "{err}");
 }
 
 async fn migrate_reports_state(backend: Backend) {

@@ -5,8 +5,9 @@
 
 mod common;
 
+use common::club::{alice_posts, club};
 use common::fake_remote::FakeRemote;
-use common::{Backend, TestDb, TestServer};
+use common::{count_rows, Backend, TestDb, TestServer};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -363,7 +364,62 @@ async fn moved_members_rejoin_at_once(backend: Backend) {
     w.s.stop().await;
 }
 
+/// Deleting a group tells its members' servers with a Delete of the group
+/// actor, signed by the group; the actor then answers 410, the name stays
+/// reserved, and what the group held is gone.
+async fn deleting_a_group_tells_member_servers(backend: Backend) {
+    let c = club(backend).await;
+    let (_, note) = alice_posts(&c, "50").await;
+    let out =
+        c.s.cli(&["group", "delete", "club", "--yes"])
+            .ok()
+            .to_string();
+    assert!(out.contains("2 member servers will be told"), "{out}");
+    for server in [&c.a, &c.b] {
+        let delete = server.wait_for("Delete").await;
+        assert!(delete.verified, "signed by the group: {delete:?}");
+        assert_eq!(delete.activity["actor"], c.group);
+        assert_eq!(delete.activity["object"], c.group);
+    }
+    let res = common::http()
+        .get(&c.group)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 410);
+    assert_eq!(res.json::<Value>().await.unwrap()["type"], "Tombstone");
+    let webfinger = c.s.url(&format!(
+        "/.well-known/webfinger?resource=acct:club@{}",
+        c.s.domain()
+    ));
+    let res = common::http().get(&webfinger).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+    assert_eq!(c.b.signed_get("bob", &note).await.0, 404, "posts are gone");
+    for table in ["memberships", "posts"] {
+        assert_eq!(count_rows(&c.db.url, table), 0, "{table}");
+    }
+    assert!(c
+        .s
+        .cli(&["group", "list", "--json"])
+        .json()
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let err = c.s.cli(&["group", "create", "club"]).failed().to_string();
+    assert!(err.contains("belonged to a deleted group"), "{err}");
+
+    // A follow of the deleted group changes nothing.
+    c.b.account("dan");
+    let follow = c.b.follow("dan", &c.group, 9);
+    c.b.post("dan", &c.s.url("/inbox"), &follow).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(count_rows(&c.db.url, "memberships"), 0);
+    c.s.stop().await;
+}
+
 backend_tests!(
+    deleting_a_group_tells_member_servers,
     moved_members_rejoin_at_once,
     follow_is_pending_then_approved,
     reject_and_remove_send_reject,

@@ -48,7 +48,7 @@ pub enum GroupCommand {
         key: String,
         value: String,
     },
-    /// Delete a group and everything it holds
+    /// Delete a group: tells the members' servers, removes all it holds (the name stays reserved)
     Delete {
         name: String,
         /// Do not ask for confirmation
@@ -167,12 +167,15 @@ pub fn run(config: Config, cmd: GroupCommand) -> anyhow::Result<()> {
             println!("{name}: {key} set");
         }
         GroupCommand::Delete { name, yes } => {
-            find(&db, &name)?;
+            let group = find(&db, &name)?;
             if !yes && !confirm(&name)? {
                 bail!("not deleted");
             }
-            db.delete_group(&name)?;
-            println!("deleted group {name}");
+            let servers = crate::membership::delete_group(&db, &urls, &group)?;
+            println!(
+                "deleted group {name}; {servers} member server{} will be told",
+                if servers == 1 { "" } else { "s" }
+            );
         }
     }
     Ok(())

@@ -19,6 +19,7 @@ fn group() -> Group {
         public_key_pem: String::new(),
         created_at: 0,
         leak_guard: "warn".into(),
+        deleted_at: None,
     }
 }
 

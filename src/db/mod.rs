@@ -8,6 +8,7 @@
 mod actors;
 mod blocks;
 mod connection;
+mod group_deletion;
 mod groups;
 mod inbox;
 mod instance;

@@ -19,6 +19,7 @@ diesel::table! {
         public_key_pem -> Text,
         created_at -> BigInt,
         leak_guard -> Text,
+        deleted_at -> Nullable<BigInt>,
     }
 }
 

@@ -126,7 +126,7 @@ async fn signer_for(state: &AppState, limits: &Limits, group: &str) -> anyhow::R
         return Ok(k.clone());
     }
     let name = group.to_string();
-    let g = state.db.call(move |db| db.group_by_name(&name)).await?;
+    let g = state.db.call(move |db| db.group_for_signing(&name)).await?;
     let key = SigningKey {
         key_id: state.urls.group_key_id(&g.name),
         key: Arc::new(private_key(&g.private_key_pem)?),

@@ -18,11 +18,36 @@ pub async fn actor(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
-    let group = find_group(&state, path.into_inner()).await?;
+    let name = path.into_inner();
+    let lookup = name.clone();
+    let group = match find_group(&state, name).await {
+        Err(Error::NotFound | Error::Db(crate::db::DbError::NotFound)) => {
+            return gone(&state, lookup).await
+        }
+        other => other?,
+    };
     if wants_html(&req) {
         return Ok(html(group_page(&state, &group)));
     }
     Ok(activity_json(&group_actor(&state.urls, &group)))
+}
+
+/// A deleted group answers 410 with a Tombstone: a server that fetches it
+/// (to refresh it, or to check a Delete) drops the group.
+async fn gone(state: &AppState, name: String) -> Result<HttpResponse, Error> {
+    let lookup = name.clone();
+    let Some(group) = state.db.call(move |db| db.deleted_group(&lookup)).await? else {
+        return Err(Error::NotFound);
+    };
+    Ok(HttpResponse::Gone()
+        .content_type("application/activity+json")
+        .json(serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": state.urls.group(&name),
+            "type": "Tombstone",
+            "formerType": "Group",
+            "deleted": crate::documents::rfc3339(group.deleted_at.unwrap_or_default()),
+        })))
 }
 
 fn group_page(state: &AppState, group: &Group) -> String {

@@ -43,6 +43,10 @@ struct Inner {
     delay_ms: u64,
     also_known_as: HashMap<String, String>,
     moved_to: HashMap<String, String>,
+    /// Actor documents fetched to verify signatures, by key id: kept, as
+    /// real servers keep them (a deleted group's Delete is checked with
+    /// the key fetched while it existed).
+    key_docs: HashMap<String, Value>,
 }
 
 #[derive(Clone)]
@@ -377,7 +381,7 @@ async fn inbox(
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
-    let (key_id, verified) = verify(&req, &body).await;
+    let (key_id, verified) = verify(&req, &body, &data.1).await;
     let activity: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let path = req.path().to_string();
     let collection_sync = req
@@ -403,7 +407,7 @@ async fn inbox(
 
 /// Rebuilds the draft-cavage signing string and checks it against the key
 /// published in the signer's actor document.
-async fn verify(req: &HttpRequest, body: &[u8]) -> (String, bool) {
+async fn verify(req: &HttpRequest, body: &[u8], inner: &Mutex<Inner>) -> (String, bool) {
     let header = |n: &str| {
         req.headers()
             .get(n)
@@ -434,14 +438,28 @@ async fn verify(req: &HttpRequest, body: &[u8]) -> (String, bool) {
             other => format!("{other}: {}", header(other)),
         })
         .collect();
-    let doc: Value = match reqwest::Client::new()
-        .get(key_id.split('#').next().unwrap_or_default())
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-    {
-        Ok(r) => r.json().await.unwrap_or(Value::Null),
-        Err(_) => Value::Null,
+    let cached = inner.lock().unwrap().key_docs.get(&key_id).cloned();
+    let doc: Value = match cached {
+        Some(doc) => doc,
+        None => {
+            let doc = match reqwest::Client::new()
+                .get(key_id.split('#').next().unwrap_or_default())
+                .header("accept", "application/activity+json")
+                .send()
+                .await
+            {
+                Ok(r) => r.json().await.unwrap_or(Value::Null),
+                Err(_) => Value::Null,
+            };
+            if doc["publicKey"]["publicKeyPem"].is_string() {
+                inner
+                    .lock()
+                    .unwrap()
+                    .key_docs
+                    .insert(key_id.clone(), doc.clone());
+            }
+            doc
+        }
     };
     let pem = doc["publicKey"]["publicKeyPem"]
         .as_str()
