@@ -445,5 +445,19 @@ export function scenarios({ demesh, A, B, C }) {
         assert.equal(pending.follow_id, f.id.href);
       },
     },
+
+    {
+      // Last: it ends the group.
+      name: "group delete",
+      note: "Fedify must verify the group's Delete although the actor now answers 410",
+      fn: async () => {
+        const mA = A.mark();
+        await demesh.cli("group", "delete", GROUP, "--yes");
+        const del = await arrival(A, mA, "the group's Delete", fromGroup(Delete));
+        assert.equal(del.activity.objectId?.href, groupUrl, "Delete's object is the group itself");
+        const res = await fetch(groupUrl, { headers: { accept: "application/activity+json" } });
+        assert.equal(res.status, 410, "the deleted group's actor");
+      },
+    },
   ];
 }
