@@ -200,6 +200,35 @@ async fn edits_deletes_and_moderation_follow(backend: Backend) {
     assert_eq!(del.activity["object"]["type"], "Tombstone");
     assert!(!del.activity.to_string().contains(PUBLIC));
 
+    // Nothing of the deleted post stays behind: not the group's copy, not
+    // the group's Create and Update of it, not what alice's server sent.
+    let gid = c.s.db.call(|db| db.group_by_name("club")).await.unwrap().id;
+    let posts = c.s.db.call(move |db| db.list_posts(gid)).await.unwrap();
+    let post = posts.iter().find(|p| p.note_id == note).unwrap();
+    assert_eq!(post.note_json, "{}");
+    for sent in [&created, &update] {
+        let id = sent.activity["id"].as_str().unwrap().to_string();
+        let kept =
+            c.s.db
+                .call(move |db| db.outgoing_activity(gid, &id))
+                .await
+                .unwrap();
+        assert!(kept.is_none(), "{kept:?}");
+    }
+    let create =
+        c.a.fixture("mastodon_direct.json", "alice", &c.group, "5", "");
+    for received in [&create, &edit] {
+        let id = received["id"].as_str().unwrap().to_string();
+        let row =
+            c.s.db
+                .call(move |db| db.incoming_by_activity_id(&id))
+                .await
+                .unwrap()
+                .unwrap();
+        assert!(row.outcome.is_some());
+        assert_eq!(row.body, "{}", "only the audit line is kept");
+    }
+
     // Moderator removal from the CLI.
     let (_, other) = alice_posts(&c, "6").await;
     let list = c.s.cli(&["post", "list", "club", "--json"]).json();

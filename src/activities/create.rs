@@ -86,7 +86,6 @@ pub fn receive(
         .remote_actor(&row.actor_uri)?
         .ok_or_else(|| anyhow!("signer {} not in the actor cache", row.actor_uri))?;
     let mut outcomes = Vec::new();
-    let mut republished = false;
     for name in &names {
         let group = match db.group_by_name(name) {
             Ok(g) => g,
@@ -98,13 +97,9 @@ pub fn receive(
             continue;
         }
         let outcome = conversation::republish(db, &state.urls, &group, &author, activity, &object)?;
-        republished |= outcome.contains("republished to");
         outcomes.push(outcome);
     }
-    if !republished {
-        // Keep only what an audit needs: who sent what, when, and why not.
-        db.redact_incoming(row.id)?;
-    }
+    // The stored body goes when the row is finished (`finish_incoming`).
     state.wake_delivery.notify_one();
     Ok(if outcomes.is_empty() {
         "ignored: not meant for a group here".into()

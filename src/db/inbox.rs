@@ -86,26 +86,18 @@ impl Db {
             .load(conn)?)
     }
 
+    /// Records the outcome and drops the body: once processed, only the
+    /// audit line (who, what kind, when, what came of it) is kept. A
+    /// republished post lives on as the group's copy, which a Delete
+    /// removes; no second copy of what members wrote stays behind.
     pub fn finish_incoming(&self, id: i64, outcome: &str) -> DbResult<()> {
-        let mut pooled = self.conn()?;
-        let conn: &mut super::DbConn = &mut pooled;
-        conn.transaction::<_, DbError, _>(|conn| {
-            diesel::update(inbox_activities::table.filter(inbox_activities::id.eq(id)))
-                .set((
-                    inbox_activities::processed_at.eq(now_ms()),
-                    inbox_activities::outcome.eq(outcome),
-                ))
-                .execute(conn)?;
-            Ok(())
-        })
-    }
-
-    /// Drops the content of a stored activity, keeping id, actor, kind and
-    /// times: posts the group did not republish are not kept.
-    pub fn redact_incoming(&self, id: i64) -> DbResult<()> {
         let mut conn = self.conn()?;
         diesel::update(inbox_activities::table.filter(inbox_activities::id.eq(id)))
-            .set(inbox_activities::body.eq("{}"))
+            .set((
+                inbox_activities::processed_at.eq(now_ms()),
+                inbox_activities::outcome.eq(outcome),
+                inbox_activities::body.eq("{}"),
+            ))
             .execute(&mut *conn)?;
         Ok(())
     }

@@ -104,16 +104,43 @@ impl Db {
     }
 
     /// Marks a post deleted; false if it already was.
+    /// Marks a post deleted and removes its content: the group's copy of
+    /// the note, and the group's Create and Updates of it (with any of
+    /// their deliveries still pending: no server should get a deleted
+    /// post later). The row stays, so threads and the audit keep their
+    /// ids. False if it was deleted already.
     pub fn mark_post_deleted(&self, id: i64) -> DbResult<bool> {
-        let mut conn = self.conn()?;
-        let n = diesel::update(
-            posts::table
+        use super::schema::outgoing_activities;
+        let mut pooled = self.conn()?;
+        let conn: &mut super::DbConn = &mut pooled;
+        conn.transaction::<bool, super::DbError, _>(|conn| {
+            let post: Option<(i64, String, String)> = posts::table
                 .filter(posts::id.eq(id))
-                .filter(posts::deleted_at.is_null()),
-        )
-        .set(posts::deleted_at.eq(now_ms()))
-        .execute(&mut *conn)?;
-        Ok(n > 0)
+                .filter(posts::deleted_at.is_null())
+                .select((posts::group_id, posts::create_id, posts::note_id))
+                .first(conn)
+                .optional()?;
+            let Some((group_id, create_id, note_id)) = post else {
+                return Ok(false);
+            };
+            diesel::update(posts::table.filter(posts::id.eq(id)))
+                .set((posts::deleted_at.eq(now_ms()), posts::note_json.eq("{}")))
+                .execute(conn)?;
+            // Updates are numbered under the note (`…#updates/…`).
+            diesel::delete(
+                outgoing_activities::table
+                    .filter(outgoing_activities::group_id.eq(group_id))
+                    .filter(
+                        outgoing_activities::activity_id.eq(&create_id).or(
+                            outgoing_activities::activity_id
+                                .like(format!("{}#updates/%", like_escape(&note_id)))
+                                .escape('\\'),
+                        ),
+                    ),
+            )
+            .execute(conn)?;
+            Ok(true)
+        })
     }
 
     pub fn list_posts(&self, group_id: i64) -> DbResult<Vec<Post>> {
@@ -217,4 +244,12 @@ impl Db {
         }
         Ok(targets)
     }
+}
+
+/// `text` with LIKE's wildcards taken literally (escaped with `\`, named
+/// as the escape character where the pattern is used).
+fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
