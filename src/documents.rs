@@ -22,7 +22,7 @@ fn actor_context() -> Value {
 
 pub fn group_actor(urls: &Urls, group: &Group) -> Value {
     let id = urls.group(&group.name);
-    json!({
+    let mut doc = json!({
         "@context": actor_context(),
         "id": id,
         "type": "Group",
@@ -46,7 +46,36 @@ pub fn group_actor(urls: &Urls, group: &Group) -> Value {
         "discoverable": false,
         "indexable": false,
         "published": rfc3339(group.created_at),
-    })
+    });
+    if let (Some(url), Value::Object(doc)) = (&group.icon_url, &mut doc) {
+        doc.insert("icon".into(), image(url));
+    }
+    doc
+}
+
+/// An `Image` for `icon`, with the media type its extension tells
+/// (Mastodon also looks at the file itself when it fetches it).
+fn image(url: &str) -> Value {
+    let path = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let media_type = [
+        (".png", "image/png"),
+        (".jpg", "image/jpeg"),
+        (".jpeg", "image/jpeg"),
+        (".gif", "image/gif"),
+        (".webp", "image/webp"),
+        (".avif", "image/avif"),
+    ]
+    .iter()
+    .find(|(ext, _)| path.ends_with(ext))
+    .map(|(_, t)| *t);
+    match media_type {
+        Some(t) => json!({"type": "Image", "url": url, "mediaType": t}),
+        None => json!({"type": "Image", "url": url}),
+    }
 }
 
 /// The instance actor (FEP-2677): signs our outgoing GETs.

@@ -107,3 +107,29 @@ pub fn delete_group(db: &Db, urls: &Urls, group: &Group) -> anyhow::Result<usize
     db.retire_group(group.id, &id, &doc.to_string(), &targets)?;
     Ok(targets.len())
 }
+
+/// Sends the group's current actor document to its members' servers as
+/// `Update{Group}`, after a profile change (name, summary, icon): Mastodon
+/// otherwise shows the old profile until it refetches on its own.
+/// Returns how many deliveries were queued.
+pub fn announce_profile(db: &Db, urls: &Urls, group: &Group) -> anyhow::Result<usize> {
+    let actor = crate::documents::group_actor(urls, group);
+    let id = format!(
+        "{}#updates/{}",
+        urls.group(&group.name),
+        crate::db::now_ms()
+    );
+    let update = json!({
+        "@context": actor["@context"].clone(),
+        "id": id,
+        "type": "Update",
+        "actor": urls.group(&group.name),
+        "to": [urls.group_followers(&group.name)],
+        "object": actor,
+    });
+    let targets = db.member_targets(group.id)?;
+    if !targets.is_empty() {
+        db.enqueue(group.id, &id, &update.to_string(), &targets)?;
+    }
+    Ok(targets.len())
+}

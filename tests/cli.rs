@@ -70,6 +70,22 @@ async fn group_lifecycle(backend: Backend) {
     assert!(cli(&["group", "show", "club"])
         .ok()
         .contains("@club@relay.example"));
+    let err = cli(&["group", "set", "club", "icon", "ftp://img.example/a.png"])
+        .failed()
+        .to_string();
+    assert!(err.contains("https://"), "{err}");
+    cli(&[
+        "group",
+        "set",
+        "club",
+        "icon",
+        "https://img.example/club.png",
+    ])
+    .ok();
+    let shown = cli(&["group", "show", "club", "--json"]).json();
+    assert_eq!(shown["icon"], "https://img.example/club.png");
+    cli(&["group", "set", "club", "icon", "none"]).ok();
+    assert!(cli(&["group", "show", "club", "--json"]).json()["icon"].is_null());
     let err = cli(&["group", "set", "club", "colour", "red"])
         .failed()
         .to_string();

@@ -418,7 +418,49 @@ async fn deleting_a_group_tells_member_servers(backend: Backend) {
     c.s.stop().await;
 }
 
+/// A profile change (name, summary, icon) reaches the members' servers as
+/// Update{Group}, so they show the new profile at once.
+async fn profile_changes_reach_member_servers(backend: Backend) {
+    let c = club(backend).await;
+    let out =
+        c.s.cli(&["group", "set", "club", "display-name", "Readers"])
+            .ok()
+            .to_string();
+    assert!(out.contains("2 member server(s)"), "{out}");
+    for server in [&c.a, &c.b] {
+        let update = server.wait_for("Update").await;
+        assert!(update.verified, "signed by the group");
+        assert_eq!(update.activity["actor"], c.group);
+        assert_eq!(update.activity["object"]["type"], "Group");
+        assert_eq!(update.activity["object"]["id"], c.group);
+        assert_eq!(update.activity["object"]["name"], "Readers");
+    }
+    c.s.cli(&[
+        "group",
+        "set",
+        "club",
+        "icon",
+        "https://img.example/club.png",
+    ])
+    .ok();
+    let actor: Value = common::http()
+        .get(&c.group)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        actor["icon"],
+        serde_json::json!({"type": "Image", "url": "https://img.example/club.png", "mediaType": "image/png"})
+    );
+    c.s.stop().await;
+}
+
 backend_tests!(
+    profile_changes_reach_member_servers,
     deleting_a_group_tells_member_servers,
     moved_members_rejoin_at_once,
     follow_is_pending_then_approved,

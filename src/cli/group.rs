@@ -36,7 +36,10 @@ pub enum GroupCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Change a setting: display-name TEXT | summary TEXT | leak-guard warn|reject|allow
+    /// Change a setting: display-name TEXT | summary TEXT | icon URL|none | leak-guard warn|reject|allow
+    ///
+    /// display-name, summary and icon (an https URL of an image) are the
+    /// group's profile; a change is sent to the members' servers at once.
     ///
     /// leak-guard decides what happens to a member post that was also visible
     /// outside the group (public, unlisted or followers-only): warn (default)
@@ -44,7 +47,7 @@ pub enum GroupCommand {
     /// reject does not republish it and tells the author; allow republishes it.
     Set {
         name: String,
-        /// display-name, summary or leak-guard
+        /// display-name, summary, icon or leak-guard
         key: String,
         value: String,
     },
@@ -66,6 +69,7 @@ struct GroupView {
     display_name: String,
     summary: String,
     leak_guard: String,
+    icon: Option<String>,
     created_at: String,
 }
 
@@ -78,6 +82,7 @@ impl GroupView {
             display_name: g.display_name.clone(),
             summary: g.summary.clone(),
             leak_guard: g.leak_guard.clone(),
+            icon: g.icon_url.clone(),
             created_at: crate::documents::rfc3339(g.created_at),
         }
     }
@@ -146,6 +151,7 @@ pub fn run(config: Config, cmd: GroupCommand) -> anyhow::Result<()> {
             println!("display name:  {}", view.display_name);
             println!("summary:       {}", view.summary);
             println!("leak guard:    {}", view.leak_guard);
+            println!("icon:          {}", view.icon.as_deref().unwrap_or("none"));
             println!("created:       {}", human_time(group.created_at));
         }
         GroupCommand::Set { name, key, value } => {
@@ -160,11 +166,23 @@ pub fn run(config: Config, cmd: GroupCommand) -> anyhow::Result<()> {
                     db.set_leak_guard(&name, &value)?;
                     group
                 }
-                other => {
-                    bail!("unknown setting {other:?}: use display-name, summary or leak-guard")
+                "icon" => {
+                    let url = icon_url(&value, config.allow_private_networks)?;
+                    db.set_group_icon(&name, url.as_deref())?;
+                    group
                 }
+                other => bail!(
+                    "unknown setting {other:?}: use display-name, summary, icon or leak-guard"
+                ),
             };
             println!("{name}: {key} set");
+            if key != "leak-guard" {
+                // Member servers show the profile: send them the new one.
+                let servers = crate::membership::announce_profile(&db, &urls, &find(&db, &name)?)?;
+                if servers > 0 {
+                    println!("{servers} member server(s) will get the new profile");
+                }
+            }
         }
         GroupCommand::Delete { name, yes } => {
             let group = find(&db, &name)?;
@@ -179,6 +197,26 @@ pub fn run(config: Config, cmd: GroupCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `none` (or nothing) removes the icon; anything else must be an https
+/// URL (http too where private networks are allowed, for local tests),
+/// since member servers fetch the image from it.
+fn icon_url(value: &str, allow_http: bool) -> anyhow::Result<Option<String>> {
+    let value = value.trim();
+    if value.is_empty() || value == "none" {
+        return Ok(None);
+    }
+    let url = url::Url::parse(value).map_err(|e| anyhow!("icon {value:?} is not a URL: {e}"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_http => {}
+        _ => bail!("icon must be an https:// URL of an image, not {value:?}"),
+    }
+    if url.host_str().is_none() {
+        bail!("icon URL {value:?} has no host");
+    }
+    Ok(Some(url.to_string()))
 }
 
 pub(super) fn find(db: &Db, name: &str) -> anyhow::Result<Group> {

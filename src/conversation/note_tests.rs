@@ -20,6 +20,7 @@ fn group() -> Group {
         created_at: 0,
         leak_guard: "warn".into(),
         deleted_at: None,
+        icon_url: None,
     }
 }
 

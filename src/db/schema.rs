@@ -20,6 +20,7 @@ diesel::table! {
         created_at -> BigInt,
         leak_guard -> Text,
         deleted_at -> Nullable<BigInt>,
+        icon_url -> Nullable<Text>,
     }
 }
 
