@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::club::{arrived, club, copy_of, nothing_more};
 use common::fake_remote::FakeRemote;
 use common::{exec_sql, Backend, TestDb, TestServer};
 use serde_json::Value;
@@ -193,6 +194,8 @@ async fn batched_results_each_land_on_their_delivery(backend: Backend) {
         error: (status != 202).then(|| format!("HTTP {status}")),
         next_attempt_at: next,
         gone_actor: (status == 410).then(|| gone.to_string()),
+        host: String::new(),
+        park: false,
     };
     db.record_attempts(&[
         attempt(id("a."), DELIVERED, 202, None),
@@ -213,7 +216,92 @@ async fn batched_results_each_land_on_their_delivery(backend: Backend) {
     assert!(db.claim_deliveries(10, 60_000).unwrap().is_empty());
 }
 
+/// A server that failed a delivery for its whole retry schedule is
+/// parked: later deliveries to it are recorded as failed without being
+/// sent, until it talks to us again.
+async fn servers_given_up_on_are_parked_until_they_return(backend: Backend) {
+    let c = club(backend).await;
+    let b_host = c.b.domain();
+    let b_status = |c: &common::club::Club| -> Value {
+        let all = c.s.cli(&["queue", "--json"]).json();
+        all.as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["host"] == b_host.as_str())
+            .unwrap()
+            .clone()
+    };
+    let posts = |n: &str| {
+        c.a.fixture("mastodon_direct.json", "alice", &c.group, n, "")
+    };
+    c.b.answer("/inbox", &[503, 503]);
+    assert_eq!(
+        c.a.post("alice", &c.s.url("/inbox"), &posts("70")).await,
+        202
+    );
+    for _ in 0..100 {
+        if b_status(&c)["last_error"] == "HTTP 503" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(b_status(&c)["pending"], 1);
+
+    // Two days of failures later: the last retry fails too.
+    exec_sql(
+        &c.db.url,
+        "UPDATE deliveries SET attempts = 11, next_attempt_at = 0 WHERE state = 'pending'",
+    );
+    for _ in 0..100 {
+        if b_status(&c)["unavailable_since"].is_i64() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let parked = b_status(&c);
+    assert!(parked["unavailable_since"].is_i64(), "{parked}");
+    assert!(
+        parked["last_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("gave up"),
+        "{parked}"
+    );
+
+    // Nothing more is sent to it: the next post's delivery fails at once.
+    let before = c.b.received().len();
+    let post = posts("71");
+    assert_eq!(c.a.post("alice", &c.s.url("/inbox"), &post).await, 202);
+    let note = copy_of(&c, post["object"]["id"].as_str().unwrap()).await;
+    arrived(&c.a, "Create", &note).await;
+    nothing_more(&c.b, before).await;
+    let parked = b_status(&c);
+    assert_eq!(parked["failed"], 2, "{parked}");
+    assert!(
+        parked["last_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("not sent"),
+        "{parked}"
+    );
+    let text = c.s.cli(&["queue"]).ok().to_string();
+    assert!(text.contains("unavailable since"), "{text}");
+
+    // bob's server is back (it sends bob's post): delivering to it again.
+    let bobs =
+        c.b.fixture("mastodon_direct.json", "bob", &c.group, "72", "");
+    assert_eq!(c.b.post("bob", &c.s.url("/inbox"), &bobs).await, 202);
+    copy_of(&c, bobs["object"]["id"].as_str().unwrap()).await;
+    assert!(b_status(&c)["unavailable_since"].is_null());
+    let post = posts("73");
+    assert_eq!(c.a.post("alice", &c.s.url("/inbox"), &post).await, 202);
+    let note = copy_of(&c, post["object"]["id"].as_str().unwrap()).await;
+    assert!(arrived(&c.b, "Create", &note).await.verified);
+    c.s.stop().await;
+}
+
 backend_tests!(
+    servers_given_up_on_are_parked_until_they_return,
     batched_results_each_land_on_their_delivery,
     stored_activity_is_processed_after_restart,
     approval_made_while_stopped_is_delivered_after_restart,

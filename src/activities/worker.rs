@@ -27,6 +27,11 @@ pub async fn run(state: AppState) {
             let st = state.clone();
             let activity_id = row.activity_id.clone();
             let result = tokio::task::spawn_blocking(move || {
+                // A server that talks to us is up: deliver to it again.
+                let host = crate::federation::actor::authority(&row.actor_uri).unwrap_or_default();
+                if st.db.unpark_host(&host)? {
+                    tracing::info!(%host, "server is back; delivering to it again");
+                }
                 let outcome = super::process(&st, &row)?;
                 tracing::info!(activity_id = %row.activity_id, kind = %row.kind, actor = %row.actor_uri, %outcome, "processed");
                 st.db.finish_incoming(row.id, &outcome)?;

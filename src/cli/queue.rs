@@ -19,7 +19,10 @@ pub fn run(config: Config, json: bool) -> anyhow::Result<()> {
         "server", "pending", "delivered", "failed"
     );
     for h in hosts {
-        let next = h.next_attempt_at.map(human_time).unwrap_or_default();
+        let next = match h.unavailable_since {
+            Some(since) => format!("unavailable since {}:", human_time(since)),
+            None => h.next_attempt_at.map(human_time).unwrap_or_default(),
+        };
         println!(
             "{:<32} {:>8} {:>10} {:>7}  {} {}",
             h.host,

@@ -10,6 +10,7 @@ mod blocks;
 mod connection;
 mod group_deletion;
 mod groups;
+mod hosts;
 mod inbox;
 mod instance;
 pub mod memberships;

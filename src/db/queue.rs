@@ -48,6 +48,14 @@ pub struct Attempt {
     pub next_attempt_at: Option<i64>,
     /// The account behind a personal inbox that answered 410 Gone.
     pub gone_actor: Option<String>,
+    /// The delivery's server (host, with the port if any).
+    pub host: String,
+    /// The retry schedule ended in failure: park the server (see `hosts`).
+    pub park: bool,
+}
+
+pub fn host_of_inbox(inbox: &str) -> String {
+    host_of(inbox)
 }
 
 fn same_result(a: &Attempt, b: &Attempt) -> bool {
@@ -93,15 +101,26 @@ impl Db {
                 .filter(outgoing_activities::activity_id.eq(activity_id))
                 .select(outgoing_activities::id)
                 .first(conn)?;
+            // Parked servers get their row, already failed, and no send.
+            let hosts: Vec<String> = targets.iter().map(|t| host_of(&t.inbox)).collect();
+            let parked = super::hosts::parked_among(conn, Some(&hosts))?;
             let rows: Vec<_> = targets
                 .iter()
-                .map(|t| {
+                .zip(&hosts)
+                .map(|(t, host)| {
+                    let parked_since = parked.get(host);
                     (
                         deliveries::activity_id.eq(row_id),
                         deliveries::inbox.eq(&t.inbox),
-                        deliveries::host.eq(host_of(&t.inbox)),
+                        deliveries::host.eq(host.clone()),
                         deliveries::recipient.eq(&t.recipient),
-                        deliveries::state.eq(PENDING),
+                        deliveries::state.eq(if parked_since.is_some() { FAILED } else { PENDING }),
+                        deliveries::last_error.eq(parked_since.map(|since| {
+                            format!(
+                                "not sent: server unavailable since {} (sent to again once it is back)",
+                                crate::documents::rfc3339(*since)
+                            )
+                        })),
                         deliveries::next_attempt_at.eq(now),
                         deliveries::created_at.eq(now),
                         deliveries::updated_at.eq(now),
@@ -110,7 +129,7 @@ impl Db {
                 })
                 .collect();
             // Multi-row inserts: a fan-out to a thousand servers is two
-            // statements, not a thousand round trips. 500 rows of 9 values
+            // statements, not a thousand round trips. 500 rows of 10 values
             // stay far below both backends' limits on bound parameters.
             let mut added = 0;
             for chunk in rows.chunks(500) {
@@ -232,6 +251,17 @@ impl Db {
                         deliveries::updated_at.eq(now),
                     ))
                     .execute(conn)?;
+            }
+            for a in attempts.iter().filter(|a| a.park) {
+                super::hosts::park(conn, &a.host, a.error.as_deref().unwrap_or_default())?;
+            }
+            let answered: Vec<String> = attempts
+                .iter()
+                .filter(|a| a.state == DELIVERED)
+                .map(|a| a.host.clone())
+                .collect();
+            if !answered.is_empty() {
+                super::hosts::unpark_all(conn, &answered)?;
             }
             for actor in attempts.iter().filter_map(|a| a.gone_actor.as_ref()) {
                 diesel::delete(

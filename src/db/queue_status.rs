@@ -16,6 +16,8 @@ pub struct HostStatus {
     pub oldest_pending_at: Option<i64>,
     pub next_attempt_at: Option<i64>,
     pub last_error: Option<String>,
+    /// Set while the server is parked (see `db::hosts`).
+    pub unavailable_since: Option<i64>,
 }
 
 impl Db {
@@ -72,6 +74,12 @@ impl Db {
             }
             if error.is_some() {
                 s.last_error = error;
+            }
+        }
+        drop(conn);
+        for (host, since) in self.parked_hosts()? {
+            if let Some(s) = by_host.get_mut(&host) {
+                s.unavailable_since = Some(since);
             }
         }
         let mut all: Vec<HostStatus> = by_host.into_values().collect();

@@ -132,6 +132,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    unavailable_hosts (host) {
+        host -> Text,
+        since -> BigInt,
+        last_error -> Text,
+    }
+}
+
 diesel::joinable!(posts -> groups (group_id));
 diesel::joinable!(memberships -> groups (group_id));
 diesel::joinable!(allows -> groups (group_id));
@@ -139,6 +147,7 @@ diesel::joinable!(deliveries -> outgoing_activities (activity_id));
 diesel::joinable!(outgoing_activities -> groups (group_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    unavailable_hosts,
     groups,
     remote_actors,
     memberships,

@@ -20,6 +20,8 @@ const MAX_IN_FLIGHT: usize = 128;
 const MAX_PER_HOST: usize = 8;
 /// Free slots needed before claiming more.
 const CLAIM_AT_LEAST: usize = MAX_IN_FLIGHT / 4;
+/// How the last error of a delivery whose retries ran out begins.
+const GAVE_UP: &str = "gave up: ";
 /// A claim with at least this much lease left is sent without renewing
 /// it: the request times out (30 s) well before the lease ends.
 const SEND_WITHOUT_RENEWAL_MS: i64 = 45_000;
@@ -172,6 +174,9 @@ async fn deliver(state: &AppState, limits: &Limits, d: DueDelivery) {
     };
     let server = crate::federation::actor::authority(&d.inbox).unwrap_or_default();
     state.metrics.delivery(outcome, &server);
+    // The whole retry schedule failed: the server is parked.
+    let park =
+        state_name == queue::FAILED && error.as_deref().is_some_and(|e| e.starts_with(GAVE_UP));
     limits.recorder.record(Attempt {
         id: d.id,
         state: state_name,
@@ -180,6 +185,8 @@ async fn deliver(state: &AppState, limits: &Limits, d: DueDelivery) {
         next_attempt_at: next,
         // 410 on a personal inbox: that account is gone for good.
         gone_actor: d.recipient.filter(|_| status == Some(410)),
+        host: queue::host_of_inbox(&d.inbox),
+        park,
     });
 }
 
@@ -196,7 +203,7 @@ fn retry(
         None => (
             queue::FAILED,
             status,
-            Some(format!("gave up: {error}")),
+            Some(format!("{GAVE_UP}{error}")),
             None,
         ),
     }
