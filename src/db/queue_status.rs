@@ -44,35 +44,44 @@ impl Db {
 
     /// Per-server delivery totals, busiest first.
     pub fn queue_status(&self) -> DbResult<Vec<HostStatus>> {
+        use diesel::dsl::{count_star, min};
         let mut conn = self.conn()?;
-        let rows: Vec<(String, String, i64, i64, Option<String>, i64)> = deliveries::table
+        // Counted by the database: the table holds a row per server per
+        // post, far too many to load for a summary.
+        let counts: Vec<(String, String, i64, Option<i64>, Option<i64>)> = deliveries::table
+            .group_by((deliveries::host, deliveries::state))
             .select((
                 deliveries::host,
                 deliveries::state,
-                deliveries::created_at,
-                deliveries::next_attempt_at,
-                deliveries::last_error,
-                deliveries::updated_at,
+                count_star(),
+                min(deliveries::created_at),
+                min(deliveries::next_attempt_at),
             ))
-            .order(deliveries::updated_at.asc())
             .load(&mut *conn)?;
         let mut by_host: std::collections::BTreeMap<String, HostStatus> = Default::default();
-        for (host, state, created, next, error, _) in rows {
+        for (host, state, n, oldest, next) in counts {
             let s = by_host.entry(host.clone()).or_insert_with(|| HostStatus {
                 host,
                 ..HostStatus::default()
             });
             match state.as_str() {
                 PENDING => {
-                    s.pending += 1;
-                    s.oldest_pending_at =
-                        Some(s.oldest_pending_at.map_or(created, |o| o.min(created)));
-                    s.next_attempt_at = Some(s.next_attempt_at.map_or(next, |o| o.min(next)));
+                    s.pending = n;
+                    s.oldest_pending_at = oldest;
+                    s.next_attempt_at = next;
                 }
-                DELIVERED => s.delivered += 1,
-                _ => s.failed += 1,
+                DELIVERED => s.delivered = n,
+                _ => s.failed += n,
             }
-            if error.is_some() {
+        }
+        // Each server's most recent error, from the rows that have one.
+        let errors: Vec<(String, Option<String>)> = deliveries::table
+            .filter(deliveries::last_error.is_not_null())
+            .order(deliveries::updated_at.asc())
+            .select((deliveries::host, deliveries::last_error))
+            .load(&mut *conn)?;
+        for (host, error) in errors {
+            if let Some(s) = by_host.get_mut(&host) {
                 s.last_error = error;
             }
         }
