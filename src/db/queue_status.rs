@@ -20,6 +20,9 @@ pub struct HostStatus {
     pub unavailable_since: Option<i64>,
 }
 
+/// host, state, rows, oldest `created_at`, earliest `next_attempt_at`.
+type StateCount = (String, String, i64, Option<i64>, Option<i64>);
+
 impl Db {
     /// (pending deliveries, age in seconds of the oldest, unprocessed
     /// incoming activities), for `/metrics`.
@@ -48,7 +51,7 @@ impl Db {
         let mut conn = self.conn()?;
         // Counted by the database: the table holds a row per server per
         // post, far too many to load for a summary.
-        let counts: Vec<(String, String, i64, Option<i64>, Option<i64>)> = deliveries::table
+        let counts: Vec<StateCount> = deliveries::table
             .group_by((deliveries::host, deliveries::state))
             .select((
                 deliveries::host,
