@@ -4,31 +4,13 @@
 //! group's followers there; it lists only that server's own accounts
 //! among the members, so no server learns who is a member elsewhere.
 
-use super::inbox::verify;
+use super::inbox::signed_get_signer;
 use super::negotiate::activity_json;
-use crate::db::{Group, RemoteActor};
+use crate::db::Group;
 use crate::error::Error;
 use crate::server::AppState;
-use crate::signatures::{check, RequestParts};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
-
-/// The signer of a signed GET, or why there is none.
-async fn signer(req: &HttpRequest, state: &AppState) -> Result<RemoteActor, Error> {
-    let headers = super::header_map(req);
-    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
-    let pending = check(&RequestParts {
-        method: "GET",
-        scheme: state.config.base_url.scheme(),
-        path_and_query: path,
-        headers: &headers,
-        body: None,
-    })
-    .map_err(|e| Error::Unauthorized(e.to_string()))?;
-    verify(state, &pending, false, None)
-        .await?
-        .ok_or_else(|| Error::Unauthorized("unknown signer".into()))
-}
 
 /// The group's members on the server of a signed GET's signer; `None`
 /// for an unsigned or unverifiable request.
@@ -37,7 +19,7 @@ pub(super) async fn members_on_signers_server(
     state: &AppState,
     group: &Group,
 ) -> Result<Option<Vec<String>>, Error> {
-    let signer = match signer(req, state).await {
+    let signer = match signed_get_signer(req, state).await {
         Ok(signer) => signer,
         Err(Error::Unauthorized(_)) => return Ok(None),
         Err(e) => return Err(e),

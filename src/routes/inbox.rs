@@ -217,10 +217,31 @@ async fn is_blocked(state: &AppState, names: Vec<String>) -> Result<bool, Error>
     Ok(state.db.call(move |db| db.is_blocked(&names)).await?)
 }
 
+/// The verified signer of a signed GET to this server, or `Unauthorized`
+/// saying why there is none.
+pub(super) async fn signed_get_signer(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<RemoteActor, Error> {
+    let headers = super::header_map(req);
+    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    let pending = check(&RequestParts {
+        method: "GET",
+        scheme: state.config.base_url.scheme(),
+        path_and_query: path,
+        headers: &headers,
+        body: None,
+    })
+    .map_err(|e| Error::Unauthorized(e.to_string()))?;
+    verify(state, &pending, false, None)
+        .await?
+        .ok_or_else(|| Error::Unauthorized("unknown signer".into()))
+}
+
 /// Verifies with the cached key (`known`, when the caller already read
 /// it), refetching once on failure (the actor may have rotated it). `Ok(None)`: an unknown actor deleting itself, whose key
 /// is gone with it.
-pub(super) async fn verify(
+async fn verify(
     state: &AppState,
     pending: &PendingSignature,
     self_delete: bool,

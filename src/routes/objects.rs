@@ -3,30 +3,17 @@
 //! thread parents with its instance actor), gets the object; anyone else
 //! gets 404, as if it did not exist.
 
-use super::inbox::verify;
+use super::inbox::signed_get_signer;
 use super::negotiate::activity_json;
 use crate::db::{Group, Post};
 use crate::error::Error;
 use crate::server::AppState;
-use crate::signatures::{check, RequestParts};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 /// Whether the request is signed by someone allowed to read `group`'s posts.
 async fn may_read(req: &HttpRequest, state: &AppState, group: &Group) -> Result<bool, Error> {
-    let headers = super::header_map(req);
-    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
-    let parts = RequestParts {
-        method: "GET",
-        scheme: state.config.base_url.scheme(),
-        path_and_query: path,
-        headers: &headers,
-        body: None,
-    };
-    let Ok(pending) = check(&parts) else {
-        return Ok(false);
-    };
-    let Ok(Some(signer)) = verify(state, &pending, false, None).await else {
+    let Ok(signer) = signed_get_signer(req, state).await else {
         return Ok(false);
     };
     let (gid, uri, domain) = (group.id, signer.uri.clone(), signer.domain.clone());
