@@ -127,9 +127,5 @@ pub fn announce_profile(db: &Db, urls: &Urls, group: &Group) -> anyhow::Result<u
         "to": [urls.group_followers(&group.name)],
         "object": actor,
     });
-    let targets = db.member_targets(group.id)?;
-    if !targets.is_empty() {
-        db.enqueue(group.id, &id, &update.to_string(), &targets)?;
-    }
-    Ok(targets.len())
+    crate::conversation::to_members(db, group, &id, &update)
 }

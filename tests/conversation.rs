@@ -73,15 +73,7 @@ async fn member_posts_of_every_shape_reach_members(backend: Backend) {
             .any(|t| t["type"] == "Emoji" && t["icon"]["url"].is_string()),
         "{tags:?}"
     );
-    let outbox: Value = common::http()
-        .get(format!("{}/outbox", c.group))
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let outbox: Value = common::get_activity_json(&format!("{}/outbox", c.group)).await;
     assert_eq!(outbox["totalItems"], 4);
     assert!(outbox.get("orderedItems").is_none() && outbox.get("first").is_none());
     c.s.stop().await;

@@ -129,15 +129,7 @@ async fn follow_is_pending_then_approved(backend: Backend) {
     let members = w.members();
     assert_eq!(members.len(), 1);
     assert_eq!(members[0]["account"], w.handle("alice"));
-    let followers: Value = common::http()
-        .get(format!("{}/followers", w.club))
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let followers: Value = common::get_activity_json(&format!("{}/followers", w.club)).await;
     assert_eq!(followers["totalItems"], 1);
     assert!(
         followers.get("orderedItems").is_none(),
@@ -443,15 +435,7 @@ async fn profile_changes_reach_member_servers(backend: Backend) {
         "https://img.example/club.png",
     ])
     .ok();
-    let actor: Value = common::http()
-        .get(&c.group)
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let actor: Value = common::get_activity_json(&c.group).await;
     assert_eq!(
         actor["icon"],
         serde_json::json!({"type": "Image", "url": "https://img.example/club.png", "mediaType": "image/png"})

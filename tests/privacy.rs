@@ -309,15 +309,7 @@ async fn member_servers_can_synchronise_followers(backend: Backend) {
         (doc["totalItems"].clone(), doc["orderedItems"].clone()),
         (json!(3), json!([bob]))
     );
-    let doc: serde_json::Value = common::http()
-        .get(&followers)
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: serde_json::Value = common::get_activity_json(&followers).await;
     assert_eq!(doc["totalItems"], 3);
     assert!(doc.get("orderedItems").is_none(), "{doc}");
 

@@ -6,7 +6,7 @@ pub mod audience;
 pub mod note;
 mod publish;
 
-pub use publish::{delete_copies, post_context, remove_post, republish, update_copies};
+pub use publish::{delete_copies, post_context, remove_post, republish, to_members, update_copies};
 
 /// What a group does with a member post that was visible outside it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

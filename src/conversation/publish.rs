@@ -39,9 +39,13 @@ fn note_id(urls: &Urls, group: &str) -> String {
     new_activity_id(urls, group).replace("/activities/", "/posts/")
 }
 
-/// Sends `activity` from the group to every member server.
-fn to_members(db: &Db, group: &Group, id: &str, activity: &Value) -> anyhow::Result<usize> {
+/// Sends `activity` from the group to every member server; returns how
+/// many deliveries were queued. With no members, nothing is stored.
+pub fn to_members(db: &Db, group: &Group, id: &str, activity: &Value) -> anyhow::Result<usize> {
     let targets = db.member_targets(group.id)?;
+    if targets.is_empty() {
+        return Ok(0);
+    }
     Ok(db.enqueue(group.id, id, &activity.to_string(), &targets)?)
 }
 

@@ -68,45 +68,36 @@ impl Db {
         self.group_by_name(&new.name)
     }
 
-    pub fn group_by_name(&self, name: &str) -> DbResult<Group> {
+    /// The row of that name, deleted or not: names are unique and never
+    /// given to another group, so there is at most one.
+    fn group_row(&self, name: &str) -> DbResult<Option<Group>> {
         // PostgreSQL text cannot hold NUL; no group name contains one.
-        if name.contains('\0') {
-            return Err(DbError::NotFound);
-        }
-        let mut conn = self.conn()?;
-        groups::table
-            .filter(groups::name.eq(name))
-            .filter(groups::deleted_at.is_null())
-            .select(Group::as_select())
-            .first(&mut *conn)
-            .optional()?
-            .ok_or(DbError::NotFound)
-    }
-
-    /// A deleted group by name (the tombstone), if there is one.
-    pub fn deleted_group(&self, name: &str) -> DbResult<Option<Group>> {
         if name.contains('\0') {
             return Ok(None);
         }
         let mut conn = self.conn()?;
         Ok(groups::table
             .filter(groups::name.eq(name))
-            .filter(groups::deleted_at.is_not_null())
             .select(Group::as_select())
             .first(&mut *conn)
             .optional()?)
     }
 
+    pub fn group_by_name(&self, name: &str) -> DbResult<Group> {
+        self.group_row(name)?
+            .filter(|g| g.deleted_at.is_none())
+            .ok_or(DbError::NotFound)
+    }
+
+    /// A deleted group by name (the tombstone), if there is one.
+    pub fn deleted_group(&self, name: &str) -> DbResult<Option<Group>> {
+        Ok(self.group_row(name)?.filter(|g| g.deleted_at.is_some()))
+    }
+
     /// A group whether deleted or not: what the delivery worker signs with
     /// (a deleted group still signs its own Delete).
     pub fn group_for_signing(&self, name: &str) -> DbResult<Group> {
-        let mut conn = self.conn()?;
-        groups::table
-            .filter(groups::name.eq(name))
-            .select(Group::as_select())
-            .first(&mut *conn)
-            .optional()?
-            .ok_or(DbError::NotFound)
+        self.group_row(name)?.ok_or(DbError::NotFound)
     }
 
     pub fn group_by_id(&self, id: i64) -> DbResult<Group> {

@@ -14,9 +14,7 @@ impl Db {
     /// Unparks `host`; true if it was parked.
     pub fn unpark_host(&self, host: &str) -> DbResult<bool> {
         let mut conn = self.conn()?;
-        let n = diesel::delete(unavailable_hosts::table.filter(unavailable_hosts::host.eq(host)))
-            .execute(&mut *conn)?;
-        Ok(n > 0)
+        Ok(unpark_all(&mut conn, &[host.to_string()])? > 0)
     }
 
     /// Parked servers and since when, for `demesh queue`.
@@ -54,9 +52,10 @@ pub(super) fn park(conn: &mut DbConn, host: &str, error: &str) -> DbResult<()> {
     Ok(())
 }
 
-/// Unparks every host in `hosts`.
-pub(super) fn unpark_all(conn: &mut DbConn, hosts: &[String]) -> DbResult<()> {
-    diesel::delete(unavailable_hosts::table.filter(unavailable_hosts::host.eq_any(hosts)))
-        .execute(conn)?;
-    Ok(())
+/// Unparks every host in `hosts`; how many were parked.
+pub(super) fn unpark_all(conn: &mut DbConn, hosts: &[String]) -> DbResult<usize> {
+    Ok(
+        diesel::delete(unavailable_hosts::table.filter(unavailable_hosts::host.eq_any(hosts)))
+            .execute(conn)?,
+    )
 }

@@ -54,16 +54,13 @@ pub struct Attempt {
     pub park: bool,
 }
 
-pub fn host_of_inbox(inbox: &str) -> String {
-    host_of(inbox)
-}
-
 fn same_result(a: &Attempt, b: &Attempt) -> bool {
     (a.state, a.status, &a.error, a.next_attempt_at)
         == (b.state, b.status, &b.error, b.next_attempt_at)
 }
 
-fn host_of(inbox: &str) -> String {
+/// The server of an inbox URL: host, with the port if any.
+pub fn host_of(inbox: &str) -> String {
     url::Url::parse(inbox)
         .ok()
         .and_then(|u| {

@@ -185,7 +185,7 @@ async fn deliver(state: &AppState, limits: &Limits, d: DueDelivery) {
         next_attempt_at: next,
         // 410 on a personal inbox: that account is gone for good.
         gone_actor: d.recipient.filter(|_| status == Some(410)),
-        host: queue::host_of_inbox(&d.inbox),
+        host: queue::host_of(&d.inbox),
         park,
     });
 }

@@ -215,6 +215,19 @@ pub fn demesh_cli(database_url: &str, base: &str, args: &[&str]) -> CliOutput {
     CliOutput::from(out)
 }
 
+/// An unsigned GET asking for ActivityPub JSON; the parsed answer.
+pub async fn get_activity_json(url: &str) -> serde_json::Value {
+    http()
+        .get(url)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 pub fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
