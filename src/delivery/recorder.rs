@@ -5,23 +5,29 @@
 //! each (a commit per delivery was most of PostgreSQL's fan-out time), and
 //! a lone delivery is still written at once.
 //!
-//! A result not yet written when the process dies leaves its delivery
-//! claimed; it goes out again once the claim's lease ends. Receivers
-//! ignore the duplicate by its activity id.
+//! A delivery waits for its result to be written before it gives back its
+//! slot (and its server's turn), so that no more deliveries per server
+//! are ever sent-but-unrecorded than are in flight to it: the bound on
+//! what a killed process can make repeat. A result not yet written when
+//! the process dies leaves its delivery claimed; it goes out again once
+//! the claim's lease ends, and receivers ignore the repeat by its id.
 
 use crate::db::queue::Attempt;
 use crate::db::Db;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 /// Most results written in one transaction.
 const MAX_BATCH: usize = 500;
 /// Tries per batch when the database refuses the write.
 const TRIES: u32 = 3;
 
+/// An attempt, and who to tell once it is written (or given up on).
+type Pending = (Attempt, oneshot::Sender<()>);
+
 #[derive(Clone)]
 pub struct Recorder {
-    tx: mpsc::UnboundedSender<Attempt>,
+    tx: mpsc::UnboundedSender<Pending>,
 }
 
 impl Recorder {
@@ -32,18 +38,24 @@ impl Recorder {
         Recorder { tx }
     }
 
-    pub fn record(&self, attempt: Attempt) {
-        if self.tx.send(attempt).is_err() {
+    /// Hands the attempt to the recorder and waits until its batch is
+    /// written (or the writes were given up on).
+    pub async fn record(&self, attempt: Attempt) {
+        let (done, written) = oneshot::channel();
+        if self.tx.send((attempt, done)).is_err() {
             // Only at shutdown: the claim's lease brings the delivery back.
             tracing::warn!("delivery recorder stopped; the attempt will be repeated");
+            return;
         }
+        let _ = written.await;
     }
 }
 
-async fn run(db: Db, mut rx: mpsc::UnboundedReceiver<Attempt>) {
+async fn run(db: Db, mut rx: mpsc::UnboundedReceiver<Pending>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let attempts = std::sync::Arc::new(std::mem::take(&mut batch));
+        let (attempts, waiting): (Vec<Attempt>, Vec<_>) = batch.drain(..).unzip();
+        let attempts = std::sync::Arc::new(attempts);
         for attempt in 1..=TRIES {
             let chunk = attempts.clone();
             match db.call(move |db| db.record_attempts(&chunk)).await {
@@ -58,6 +70,9 @@ async fn run(db: Db, mut rx: mpsc::UnboundedReceiver<Attempt>) {
                     "cannot record delivery results; they will be sent again after their lease"
                 ),
             }
+        }
+        for done in waiting {
+            let _ = done.send(());
         }
     }
 }

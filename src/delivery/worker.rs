@@ -177,17 +177,20 @@ async fn deliver(state: &AppState, limits: &Limits, d: DueDelivery) {
     // The whole retry schedule failed: the server is parked.
     let park =
         state_name == queue::FAILED && error.as_deref().is_some_and(|e| e.starts_with(GAVE_UP));
-    limits.recorder.record(Attempt {
-        id: d.id,
-        state: state_name,
-        status,
-        error,
-        next_attempt_at: next,
-        // 410 on a personal inbox: that account is gone for good.
-        gone_actor: d.recipient.filter(|_| status == Some(410)),
-        host: queue::host_of(&d.inbox),
-        park,
-    });
+    limits
+        .recorder
+        .record(Attempt {
+            id: d.id,
+            state: state_name,
+            status,
+            error,
+            next_attempt_at: next,
+            // 410 on a personal inbox: that account is gone for good.
+            gone_actor: d.recipient.filter(|_| status == Some(410)),
+            host: queue::host_of(&d.inbox),
+            park,
+        })
+        .await;
 }
 
 fn retry(
