@@ -134,10 +134,26 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Key of the PostgreSQL advisory lock held while migrating ("demesh" in
+/// ASCII): any fixed number other programs on the database do not use.
+const MIGRATION_LOCK: i64 = 0x6465_6d65_7368;
+
 pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<usize> {
     let applied = match conn {
         DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-        DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len()),
+        DbConn::Pg(c) => {
+            // Several `serve` processes starting together would otherwise
+            // each see the same pending migrations and run them at once:
+            // the losers fail on "already exists". With the lock, the
+            // others wait, then find nothing pending. It is a session
+            // lock, so a process killed mid-migration releases it.
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                .context("waiting for the migration lock")?;
+            let applied = c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len());
+            c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+                .context("releasing the migration lock")?;
+            applied
+        }
     };
     applied.map_err(|e| anyhow::anyhow!("migrating the database failed: {e}"))
 }
