@@ -184,6 +184,20 @@ fn config_shows_each_value_its_source_and_no_secret() {
     assert_eq!(get("source_url").0, "https://code.example/demesh");
     assert_eq!(get("log_format"), ("text".into(), "default".into()));
 
+    // Nor does --help, which shows the variables it reads.
+    let out = demesh(dir.path(), &["--help"])
+        .env(
+            "DATABASE_URL",
+            "postgres://demesh:hunter2@db.example/demesh",
+        )
+        .output()
+        .unwrap();
+    let (help, _) = text(&out);
+    assert!(
+        help.contains("DATABASE_URL") && !help.contains("hunter2"),
+        "{help}"
+    );
+
     // The text form, as an operator reads it.
     let out = demesh(dir.path(), &["config"]).output().unwrap();
     let (stdout, _) = text(&out);

@@ -47,7 +47,14 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "DEMESH_LISTEN", value_name = "ADDR")]
     pub listen: Option<String>,
     /// sqlite://PATH or postgres://USER@HOST/DB [default: sqlite://demesh.db]
-    #[arg(long, global = true, env = "DATABASE_URL", value_name = "URL")]
+    // hide_env_values: --help must not print a password from DATABASE_URL.
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
     /// Allow http:// and loopback/private-network peers (local testing only)
     #[arg(
