@@ -10,6 +10,8 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use url::Url;
 
+pub use ipnet::IpNet;
+
 pub const DEFAULT_BASE_URL: &str = "http://localhost:8080";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://demesh.db";
@@ -40,6 +42,21 @@ pub struct Config {
     pub server_rate_limit: u32,
     /// Activities per minute one remote account may send (0: no limit).
     pub account_rate_limit: u32,
+    pub log_format: LogFormat,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Where the source of the running version is published (AGPL §13).
+    /// Never defaulted: only the operator knows what they run.
+    pub source_url: Option<Url>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// Values from flags or environment (already merged by clap).
@@ -54,11 +71,14 @@ pub struct Overrides {
     pub delivery_lease_secs: Option<u64>,
     pub server_rate_limit: Option<u32>,
     pub account_rate_limit: Option<u32>,
+    pub log_format: Option<LogFormat>,
+    pub trusted_proxies: Option<String>,
+    pub source_url: Option<String>,
 }
 
 /// `demesh.toml`: the same keys as the environment, in either spelling
 /// (`base_url` or `DEMESH_BASE_URL`).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     #[serde(alias = "DEMESH_BASE_URL")]
@@ -77,17 +97,34 @@ pub struct FileConfig {
     pub server_rate_limit: Option<u32>,
     #[serde(alias = "DEMESH_ACCOUNT_RATE_LIMIT")]
     pub account_rate_limit: Option<u32>,
+    #[serde(alias = "DEMESH_LOG_FORMAT")]
+    pub log_format: Option<String>,
+    /// A list, or one comma-separated string as in the environment.
+    #[serde(alias = "DEMESH_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<StringOrList>,
+    #[serde(alias = "DEMESH_SOURCE_URL")]
+    pub source_url: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum StringOrList {
+    One(String),
+    List(Vec<String>),
+}
+
+impl StringOrList {
+    pub fn joined(&self) -> String {
+        match self {
+            StringOrList::One(s) => s.clone(),
+            StringOrList::List(v) => v.join(","),
+        }
+    }
 }
 
 impl Config {
     pub fn load(over: &Overrides) -> anyhow::Result<Config> {
-        let file = match &over.config_file {
-            Some(path) => Some(read_file(path)?),
-            None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
-                Some(read_file(Path::new(DEFAULT_CONFIG_FILE))?)
-            }
-            None => None,
-        };
+        let file = find_file(over)?.map(|(_, f)| f);
         Config::resolve(over, file.unwrap_or_default())
     }
 
@@ -132,6 +169,25 @@ impl Config {
                 .account_rate_limit
                 .or(file.account_rate_limit)
                 .unwrap_or(DEFAULT_ACCOUNT_RATE_LIMIT),
+            log_format: match (over.log_format, &file.log_format) {
+                (Some(f), _) => f,
+                (None, Some(raw)) => parse_log_format(raw)?,
+                (None, None) => LogFormat::Text,
+            },
+            trusted_proxies: parse_proxies(
+                &over
+                    .trusted_proxies
+                    .clone()
+                    .or(file.trusted_proxies.map(|p| p.joined()))
+                    .unwrap_or_default(),
+            )?,
+            source_url: over
+                .source_url
+                .clone()
+                .or(file.source_url)
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| parse_source_url(&s))
+                .transpose()?,
         })
     }
 
@@ -151,6 +207,18 @@ impl Config {
     }
 }
 
+/// The configuration file in use, if any: the one named, else
+/// `./demesh.toml` when it exists.
+pub fn find_file(over: &Overrides) -> anyhow::Result<Option<(PathBuf, FileConfig)>> {
+    let path = match &over.config_file {
+        Some(path) => path.clone(),
+        None if Path::new(DEFAULT_CONFIG_FILE).exists() => PathBuf::from(DEFAULT_CONFIG_FILE),
+        None => return Ok(None),
+    };
+    let file = read_file(&path)?;
+    Ok(Some((path, file)))
+}
+
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read config file {}", path.display()))?;
@@ -163,6 +231,41 @@ fn parse_bool(v: &str) -> anyhow::Result<bool> {
         "0" | "false" | "no" | "off" | "" => Ok(false),
         other => bail!("expected true or false, got {other:?}"),
     }
+}
+
+fn parse_log_format(raw: &str) -> anyhow::Result<LogFormat> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "text" => Ok(LogFormat::Text),
+        "json" => Ok(LogFormat::Json),
+        other => bail!("log_format is text or json, not {other:?}"),
+    }
+}
+
+/// Comma-separated addresses or CIDR ranges (`10.0.0.1, 172.16.0.0/12`).
+fn parse_proxies(raw: &str) -> anyhow::Result<Vec<IpNet>> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let net = match p.parse::<std::net::IpAddr>() {
+                Ok(addr) => Ok(IpNet::from(addr)),
+                Err(_) => p.parse::<IpNet>(),
+            };
+            net.map_err(|_| {
+                anyhow::anyhow!("DEMESH_TRUSTED_PROXIES: {p:?} is not an IP address or CIDR range")
+            })
+        })
+        .collect()
+}
+
+/// The operator's published source: any http(s) URL of theirs.
+fn parse_source_url(raw: &str) -> anyhow::Result<Url> {
+    let url = Url::parse(raw.trim())
+        .with_context(|| format!("DEMESH_SOURCE_URL {raw:?} is not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        bail!("DEMESH_SOURCE_URL {raw:?} must be an https:// URL where the source can be got");
+    }
+    Ok(url)
 }
 
 /// Ids are built by appending paths, so the base URL must be a bare origin.
@@ -234,5 +337,44 @@ mod tests {
         };
         assert!(Config::resolve(&over, FileConfig::default()).is_err());
         assert!(toml::from_str::<FileConfig>("colour = \"red\"").is_err());
+    }
+
+    #[test]
+    fn logging_proxies_and_source_come_from_the_file_or_flags() {
+        let file: FileConfig = toml::from_str(
+            "log_format = \"json\"\ntrusted_proxies = [\"10.0.0.1\", \"172.16.0.0/12\"]\nsource_url = \"https://code.example/me/demesh\"",
+        )
+        .expect("toml");
+        let c = Config::resolve(&Overrides::default(), file.clone()).expect("resolve");
+        assert_eq!(c.log_format, LogFormat::Json);
+        let proxies: Vec<String> = c.trusted_proxies.iter().map(|n| n.to_string()).collect();
+        assert_eq!(proxies, ["10.0.0.1/32", "172.16.0.0/12"]);
+        assert_eq!(
+            c.source_url.map(String::from).as_deref(),
+            Some("https://code.example/me/demesh")
+        );
+        let over = Overrides {
+            log_format: Some(LogFormat::Text),
+            trusted_proxies: Some("::1".into()),
+            ..Overrides::default()
+        };
+        let c = Config::resolve(&over, file).expect("flags win");
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert_eq!(c.trusted_proxies.len(), 1);
+
+        let c = Config::resolve(&Overrides::default(), FileConfig::default()).expect("defaults");
+        assert!(c.source_url.is_none(), "no invented source address");
+        assert!(c.trusted_proxies.is_empty());
+        for (key, bad) in [
+            ("trusted_proxies", "\"10.0.0.300\""),
+            ("source_url", "\"not a url\""),
+            ("log_format", "\"xml\""),
+        ] {
+            let file: FileConfig = toml::from_str(&format!("{key} = {bad}")).expect("toml");
+            assert!(
+                Config::resolve(&Overrides::default(), file).is_err(),
+                "{key}"
+            );
+        }
     }
 }

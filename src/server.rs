@@ -130,11 +130,26 @@ fn start_web(
     listener: TcpListener,
     workers: Vec<tokio::task::JoinHandle<()>>,
 ) -> anyhow::Result<Running> {
+    let proxies = Arc::new(state.config.trusted_proxies.clone());
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
+        let proxies = proxies.clone();
+        let access_log = middleware::Logger::new("%{client}xi \"%r\" %s %b %Dms")
+            .custom_request_replace("client", move |req| {
+                let forwarded: Vec<&str> = req
+                    .headers()
+                    .get_all("x-forwarded-for")
+                    .filter_map(|v| v.to_str().ok())
+                    .collect();
+                routes::forwarded::client_address(
+                    req.peer_addr().map(|a| a.ip()),
+                    &forwarded,
+                    &proxies,
+                )
+            });
         App::new()
             .app_data(data.clone())
-            .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
+            .wrap(access_log)
             .configure(routes::configure)
     })
     .listen(listener)

@@ -2,14 +2,18 @@
 //! the server and works on the database directly, running server or not.
 
 mod block;
+mod config_cmd;
+mod demo;
+mod docs;
 mod group;
+mod logging;
 mod member;
 mod output;
 mod post;
 mod queue;
 mod serve;
 
-use crate::config::{Config, Overrides};
+use crate::config::{Config, LogFormat, Overrides};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -43,7 +47,14 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "DEMESH_LISTEN", value_name = "ADDR")]
     pub listen: Option<String>,
     /// sqlite://PATH or postgres://USER@HOST/DB [default: sqlite://demesh.db]
-    #[arg(long, global = true, env = "DATABASE_URL", value_name = "URL")]
+    // hide_env_values: --help must not print a password from DATABASE_URL.
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
     /// Allow http:// and loopback/private-network peers (local testing only)
     #[arg(
@@ -89,6 +100,26 @@ pub struct GlobalArgs {
         value_name = "N"
     )]
     pub account_rate_limit: Option<u32>,
+    /// Log lines as text, or one JSON object per line [default: text]
+    #[arg(
+        long,
+        global = true,
+        env = "DEMESH_LOG_FORMAT",
+        value_name = "FORMAT",
+        value_enum
+    )]
+    pub log_format: Option<LogFormat>,
+    /// Reverse proxies (IPs or CIDR ranges, comma-separated) whose X-Forwarded-For names the client
+    #[arg(
+        long,
+        global = true,
+        env = "DEMESH_TRUSTED_PROXIES",
+        value_name = "ADDRS"
+    )]
+    pub trusted_proxies: Option<String>,
+    /// Where you publish the source of the demesh you run (AGPL §13); shown on NodeInfo and HTML pages
+    #[arg(long, global = true, env = "DEMESH_SOURCE_URL", value_name = "URL")]
+    pub source_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,6 +148,30 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Walk the whole loop on loopback (follow, approval, post, reply, edit, removal), then exit
+    ///
+    /// Starts demesh on a temporary SQLite database and a loopback port, with
+    /// three simulated member servers in the same process that verify the
+    /// group's signatures as real servers do. Needs no account, domain or
+    /// network; ignores the configuration. Exits 0 when every step passed,
+    /// non-zero naming the step that failed.
+    Demo,
+    /// Print the effective configuration and where each value came from
+    Config {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a shell completion script (e.g. demesh completions bash > /etc/bash_completion.d/demesh)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into --dir
+    Man {
+        /// Write demesh.1 and demesh-COMMAND.1 pages into this directory
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 impl GlobalArgs {
@@ -131,13 +186,30 @@ impl GlobalArgs {
             delivery_lease_secs: self.delivery_lease_secs,
             server_rate_limit: self.server_rate_limit,
             account_rate_limit: self.account_rate_limit,
+            log_format: self.log_format,
+            trusted_proxies: self.trusted_proxies.clone(),
+            source_url: self.source_url.clone(),
         }
     }
 }
 
 /// Runs a parsed command line. Errors are reported by `main` on stderr.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    // These need no configuration: a broken demesh.toml must not stop them.
+    match &cli.command {
+        Command::Completions { shell } => return docs::completions(*shell),
+        Command::Man { dir } => return docs::man(dir.as_deref()),
+        Command::Demo => {
+            logging::init(cli.global.log_format.unwrap_or_default(), "warn");
+            return demo::run();
+        }
+        _ => {}
+    }
     let config = Config::load(&cli.global.overrides())?;
+    // The server logs at info by default; admin commands only warn, so
+    // their stdout is exactly what was asked for. RUST_LOG overrides both.
+    let default = if is_server(&cli) { "info" } else { "warn" };
+    logging::init(config.log_format, default);
     match cli.command {
         Command::Serve(opts) => serve::serve(config, opts),
         Command::Migrate => serve::migrate(config),
@@ -147,6 +219,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Block(cmd) => block::run(config, cmd),
         Command::Post(cmd) => post::run(config, cmd),
         Command::Queue { json } => queue::run(config, json),
+        Command::Config { json } => config_cmd::run(&config, &cli.global, json),
+        Command::Demo | Command::Completions { .. } | Command::Man { .. } => Ok(()),
     }
 }
 

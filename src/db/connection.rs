@@ -134,12 +134,36 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Key of the PostgreSQL advisory lock held while migrating ("demesh" in
+/// ASCII): any fixed number other programs on the database do not use.
+const MIGRATION_LOCK: i64 = 0x6465_6d65_7368;
+
 pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<usize> {
-    let applied = match conn {
-        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-        DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len()),
-    };
-    applied.map_err(|e| anyhow::anyhow!("migrating the database failed: {e}"))
+    let failed = |e| anyhow::anyhow!("migrating the database failed: {e}");
+    match conn {
+        // Processes starting together (the CLI and a server on a fresh
+        // file) would each see the same pending migrations and run them
+        // twice: the second fails on "already exists". BEGIN IMMEDIATE
+        // takes the write lock first, so the others wait (busy_timeout),
+        // then find nothing pending. diesel runs each migration in a
+        // savepoint inside it.
+        DbConn::Sqlite(c) => c.immediate_transaction(|c| {
+            c.run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(|v| v.len())
+                .map_err(failed)
+        }),
+        DbConn::Pg(c) => {
+            // The same race between `serve` processes on one PostgreSQL,
+            // with an advisory lock. It is a session lock, so a process
+            // killed mid-migration releases it.
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                .context("waiting for the migration lock")?;
+            let applied = c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len());
+            c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+                .context("releasing the migration lock")?;
+            applied.map_err(failed)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -54,6 +54,7 @@ fn group_page(state: &AppState, group: &Group) -> String {
     let handle = escape_html(&format!("@{}@{}", group.name, state.config.acct_domain()));
     let title = escape_html(&group.display_name);
     let summary = text_to_html(&group.summary);
+    let footer = crate::documents::source_footer(state.config.source_url.as_ref());
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width\">\
@@ -68,7 +69,7 @@ fn group_page(state: &AppState, group: &Group) -> String {
          <li>Once approved, post to the group by mentioning <code>{handle}</code> with the \
          visibility <em>Mentioned people only</em>, so only members see it. The group \
          shares each post with its members, and only with them.</li></ol>\
-         <p>Posts and the member list are never shown here.</p></body></html>"
+         <p>Posts and the member list are never shown here.</p>{footer}</body></html>"
     )
 }
 

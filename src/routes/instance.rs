@@ -31,6 +31,7 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
         )));
     }
     let domain = escape_html(&state.config.acct_domain());
+    let footer = crate::documents::source_footer(state.config.source_url.as_ref());
     Ok(html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width\">\
@@ -39,6 +40,6 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
          <p>This server hosts private fediverse groups. If someone gave you a group address \
          such as <code>@name@{domain}</code>, search for it in your fediverse app \
          (Mastodon, GoToSocial, Pleroma, Misskey…) and follow it; an admin approves each \
-         request.</p></body></html>"
+         request.</p>{footer}</body></html>"
     )))
 }

@@ -1,6 +1,7 @@
 //! The route table. One file per endpoint family.
 
 mod followers_sync;
+pub mod forwarded;
 mod groups;
 mod health;
 pub mod inbox;

@@ -23,7 +23,7 @@ pub async fn discovery(state: web::Data<AppState>) -> HttpResponse {
 
 pub async fn nodeinfo(state: web::Data<AppState>) -> Result<HttpResponse, Error> {
     let groups = state.db.call(|db| db.count_groups()).await?;
-    let doc = json!({
+    let mut doc = json!({
         "version": "2.1",
         "software": {
             "name": "demesh",
@@ -38,6 +38,10 @@ pub async fn nodeinfo(state: web::Data<AppState>) -> Result<HttpResponse, Error>
         },
         "metadata": { "nodeName": state.config.acct_domain(), "privateGroups": true }
     });
+    // AGPL §13: the source the operator runs, only where they said.
+    if let Some(source) = &state.config.source_url {
+        doc["software"]["repository"] = json!(source.as_str());
+    }
     Ok(HttpResponse::Ok()
         .content_type(format!(
             "application/json; profile=\"{SCHEMA_21}#\"; charset=utf-8"
