@@ -1,7 +1,7 @@
 """Endings seen from the members' side: removal, block, the group's
 profile changing, the group deleted."""
 
-from checks import expect, wait_until
+from checks import Failure, expect, wait_until
 from scenarios import members
 from world import marker, not_following
 
@@ -65,7 +65,10 @@ def profile_update(w, s):
 
             def probe():
                 acc = w.apps[reader].account(gid) or {}
-                return acc.get("display_name") == name and about in (acc.get("note") or "")
+                shown = (acc.get("display_name"), acc.get("note"))
+                if shown[0] != name or about not in (shown[1] or ""):
+                    raise Failure(f"name {shown[0]!r}, description {shown[1]!r}")
+                return True
 
             wait_until(f"{reader} seeing the new profile", probe)
 
