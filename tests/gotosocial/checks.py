@@ -1,6 +1,7 @@
 """Checks that print one PASS/FAIL line each and keep going, and polling
 with deadlines instead of fixed sleeps."""
 
+import os
 import sys
 import time
 import traceback
@@ -66,7 +67,7 @@ class Report:
         except Exception as e:  # a bug in the suite or a dead server
             detail = "".join(traceback.format_exception_only(type(e), e)).strip()
             self._fail(full, f"error: {detail}", started)
-            if "GTS_DEBUG" in __import__("os").environ:
+            if "GTS_DEBUG" in os.environ:
                 traceback.print_exc()
             return False, None
         took = time.monotonic() - started
@@ -74,18 +75,13 @@ class Report:
         self.passed.append(full)
         return True, value
 
+    def fail(self, name, reason):
+        self._fail(f"{self.prefix}/{name}", reason, time.monotonic())
+
     def _fail(self, full, reason, started):
         took = time.monotonic() - started
         print(f"FAIL {full} ({took:.1f} s): {reason}", flush=True)
         self.failed.append(full)
-
-    def skip_rest(self, names, why):
-        """Checks that cannot run because an earlier step failed: counted
-        as failed, never silently skipped."""
-        for name in names:
-            full = f"{self.prefix}/{name}"
-            print(f"FAIL {full}: not run, {why}", flush=True)
-            self.failed.append(full)
 
 
 def summary(reports):

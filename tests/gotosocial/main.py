@@ -88,10 +88,13 @@ def run_backend(label, database_url, binary, templates, tokens, work, listen, ch
         parallel(*(g.start for g in servers.values()))
         world = World(demesh, servers, tokens)
         for name, fn in chosen:
+            scenario = scenarios.Scenario(name, report)
             try:
-                fn(world, scenarios.Scenario(name, report))
+                fn(world, scenario)
             except scenarios.Stop:
                 pass
+            except Exception as e:  # outside a step: still a visible failure
+                report.fail(f"{name}: runs", f"error: {e!r}")
     finally:
         demesh.stop()
         for g in servers.values():
@@ -103,8 +106,8 @@ def run_backend(label, database_url, binary, templates, tokens, work, listen, ch
 
 def main():
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--bin", required=True, help="the demesh binary")
-    p.add_argument("--gts", required=True, help="the shared/gotosocial folder")
+    p.add_argument("--bin", help="the demesh binary")
+    p.add_argument("--gts", help="the shared/gotosocial folder")
     p.add_argument("--db", action="append", default=[], metavar="LABEL=URL",
                    help="a backend to run on: label and an empty database's URL")
     p.add_argument("--only", default=os.environ.get("GTS_ONLY", ""),
@@ -121,6 +124,8 @@ def main():
         print(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(names)}", file=sys.stderr)
         return 2
     chosen = [(n, f) for n, f in SCENARIOS if not wanted or n in wanted]
+    if not args.bin or not args.gts or not args.db:
+        p.error("--bin, --gts and at least one --db are needed")
     script = os.path.join(args.gts, "gts")
     if not os.access(script, os.X_OK) or not os.access(os.path.join(args.gts, "bin", "gotosocial"), os.X_OK):
         print(f"gotosocial suite: no GoToSocial at {args.gts} (gts, bin/gotosocial)", file=sys.stderr)

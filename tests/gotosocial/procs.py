@@ -7,7 +7,6 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 import urllib.request
 
 from checks import Failure, wait_until
@@ -179,6 +178,3 @@ class Demesh:
         except ValueError:
             raise Failure(f"demesh {' '.join(args)} --json printed non-JSON: {out[:300]}")
 
-
-def elapsed(started):
-    return f"{time.monotonic() - started:.0f} s"

@@ -15,6 +15,7 @@ if [ ! -x "$gts/gts" ] || [ ! -x "$gts/bin/gotosocial" ]; then
     exit 2
 fi
 command -v python3 >/dev/null || { echo "gotosocial suite: python3 is not installed" >&2; exit 2; }
+case " $* " in *" --list "*) exec python3 -B "$root/tests/gotosocial/main.py" --list ;; esac
 
 cargo build --release --quiet --bin demesh
 bin="$root/target/release/demesh"
@@ -40,7 +41,7 @@ if [ -n "${DEMESH_TEST_DATABASE_URL:-}" ]; then
     dbs+=(--db "postgres=${DEMESH_TEST_DATABASE_URL%/*}/$pgdb")
 fi
 
-GTS_SUITE_WORK="$work" python3 "$root/tests/gotosocial/main.py" \
+GTS_SUITE_WORK="$work" python3 -B "$root/tests/gotosocial/main.py" \
     --bin "$bin" --gts "$gts" "${dbs[@]}" "$@" &
 suite=$!
 status=0
