@@ -29,6 +29,7 @@ SCENARIOS = [
     ("post_remove", scenarios.post_remove),
     ("preapproval", scenarios.preapproval),
     ("profile_update", scenarios_end.profile_update),
+    ("leave", scenarios_end.leave),
     ("remove_member", scenarios_end.remove_member),
     ("block", scenarios_end.block),
     ("group_delete", scenarios_end.group_delete),

@@ -104,6 +104,9 @@ class App:
     def follow(self, account_id):
         return self.call("POST", f"/api/v1/accounts/{account_id}/follow")[1]
 
+    def unfollow(self, account_id):
+        return self.call("POST", f"/api/v1/accounts/{account_id}/unfollow")[1]
+
     def relationship(self, account_id):
         rels = self.get("/api/v1/accounts/relationships", **{"id[]": account_id})
         if not rels:

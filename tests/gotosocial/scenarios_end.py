@@ -22,6 +22,17 @@ def _no_later_post(w, s, gone, stays, poster):
     s.step(f"a later post reaches {stays} (same server), not {gone}", check, needed=False)
 
 
+def leave(w, s):
+    members(w, s, "alice", "gina", "erin")
+    s.step("gina unfollows the group from the app", lambda: w.gina.unfollow(w.group_id("gina")))
+    s.step(
+        "demesh no longer lists gina",
+        lambda: wait_until("gina gone from `member list`", lambda: w.acct("gina") not in w.members()),
+        needed=False,
+    )
+    _no_later_post(w, s, "gina", "erin", "alice")
+
+
 def remove_member(w, s):
     members(w, s, "alice", "bob", "carol", "erin")
     s.step("member remove @carol", lambda: w.demesh.cli("member", "remove", "club", "@" + w.acct("carol")))
