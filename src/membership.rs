@@ -110,15 +110,17 @@ pub fn delete_group(db: &Db, urls: &Urls, group: &Group) -> anyhow::Result<usize
 
 /// Sends the group's current actor document to its members' servers as
 /// `Update{Group}`, after a profile change (name, summary, icon): Mastodon
-/// otherwise shows the old profile until it refetches on its own.
+/// otherwise shows the old profile until it refetches on its own. An
+/// earlier profile `Update` not sent yet is dropped (see `drop_unsent`).
 /// Returns how many deliveries were queued.
 pub fn announce_profile(db: &Db, urls: &Urls, group: &Group) -> anyhow::Result<usize> {
     let actor = crate::documents::group_actor(urls, group);
-    let id = format!(
-        "{}#updates/{}",
-        urls.group(&group.name),
-        crate::db::now_ms()
-    );
+    let updates = format!("{}#updates/", urls.group(&group.name));
+    let dropped = db.drop_unsent(group.id, &updates)?;
+    if dropped > 0 {
+        tracing::info!(group = %group.name, dropped, "older profile updates not sent: superseded");
+    }
+    let id = format!("{updates}{}", crate::db::now_ms());
     let update = json!({
         "@context": actor["@context"].clone(),
         "id": id,

@@ -300,10 +300,39 @@ async fn servers_given_up_on_are_parked_until_they_return(backend: Backend) {
     c.s.stop().await;
 }
 
+/// Two profile changes in a row (name, then summary): each `Update{Group}`
+/// carries the whole profile, and a member server shows whichever arrives
+/// last (GoToSocial has no order check), so the older one, not sent yet,
+/// is dropped: every server gets one Update, with both changes.
+async fn a_profile_update_not_sent_yet_gives_way_to_a_newer_one(backend: Backend) {
+    let c = club(backend).await;
+    let addr = c.s.base.trim_start_matches("http://").to_string();
+    c.s.stop().await;
+    let cli = |args: &[&str]| common::demesh_cli(&c.db.url, &format!("http://{addr}"), args);
+    cli(&["group", "set", "club", "display-name", "Readers"]).ok();
+    cli(&["group", "set", "club", "summary", "We read"]).ok();
+
+    let s = TestServer::start_at(&c.db, TcpListener::bind(&addr).unwrap()).await;
+    for server in [&c.a, &c.b] {
+        let update = server.wait_for("Update").await;
+        assert!(update.verified);
+        assert_eq!(update.activity["object"]["name"], "Readers");
+        assert!(update.activity["object"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("We read"));
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(c.a.of_kind("Update").len(), 1, "the older Update not sent");
+    assert_eq!(c.b.of_kind("Update").len(), 1, "the older Update not sent");
+    s.stop().await;
+}
+
 backend_tests!(
     servers_given_up_on_are_parked_until_they_return,
     batched_results_each_land_on_their_delivery,
     stored_activity_is_processed_after_restart,
     approval_made_while_stopped_is_delivered_after_restart,
     passing_failures_are_retried_final_ones_are_not,
+    a_profile_update_not_sent_yet_gives_way_to_a_newer_one,
 );

@@ -18,6 +18,7 @@ mod posts;
 pub mod queue;
 mod queue_status;
 pub mod schema;
+mod superseded;
 
 pub use actors::RemoteActor;
 pub use connection::{init_tls, Backend, DbConn};

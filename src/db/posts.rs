@@ -248,7 +248,7 @@ impl Db {
 
 /// `text` with LIKE's wildcards taken literally (escaped with `\`, named
 /// as the escape character where the pattern is used).
-fn like_escape(text: &str) -> String {
+pub(super) fn like_escape(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")

@@ -1,6 +1,7 @@
 //! Remote actors and their keys: fetch, parse, cache.
 
 use super::client::{Client, FetchError, SigningKey};
+use super::key_owner::owner_document;
 use crate::db::{Db, RemoteActor};
 use serde_json::Value;
 
@@ -23,15 +24,14 @@ pub fn authority(raw: &str) -> Option<String> {
     })
 }
 
-/// The PEM of the key with id `key_id` in an actor's `publicKey`
-/// (one object or an array of them).
+/// The PEM of the key with id `key_id` that `actor` lists as its own
+/// (a key naming another owner does not count).
 fn key_in(actor: &Value, key_id: &str) -> Option<String> {
-    let keys = match actor.get("publicKey")? {
-        Value::Array(a) => a.clone(),
-        other => vec![other.clone()],
-    };
-    keys.iter()
-        .find(|k| k.get("id").and_then(Value::as_str) == Some(key_id))
+    let actor_id = actor.get("id").and_then(Value::as_str)?;
+    super::key_owner::listed_keys(actor)
+        .into_iter()
+        .filter(|k| k.get("id").and_then(Value::as_str) == Some(key_id))
+        .find(|k| k.get("owner").is_none_or(|o| id_of(o) == Some(actor_id)))
         .and_then(|k| k.get("publicKeyPem"))
         .and_then(Value::as_str)
         .map(str::to_string)
@@ -95,8 +95,8 @@ pub fn parse_actor(
 }
 
 /// Finds the actor owning `key_id`: from the cache unless `refresh`, else
-/// by fetching the key's document (an actor, or a key whose `owner` is
-/// one) with a GET signed by the instance actor.
+/// by fetching the key's document, then its owner's own document when the
+/// key's is not it (see `key_owner`), with GETs signed by the instance actor.
 pub async fn actor_for_key(
     db: &Db,
     client: &Client,
@@ -110,18 +110,12 @@ pub async fn actor_for_key(
             return Ok(actor);
         }
     }
-    let doc_url = key_id.split('#').next().unwrap_or(key_id);
-    let doc = client.get_json(doc_url, signer).await?;
-    let (actor_doc, actor_url) = if doc.get("inbox").is_some() {
-        (doc, doc_url.to_string())
-    } else {
-        let owner = doc
-            .get("owner")
-            .and_then(Value::as_str)
-            .ok_or_else(|| FetchError::Invalid(doc_url.into(), "key has no owner".into()))?
-            .to_string();
-        (client.get_json(&owner, signer).await?, owner)
-    };
+    let (actor_doc, actor_url) =
+        owner_document(
+            key_id,
+            |url| async move { client.get_json(&url, signer).await },
+        )
+        .await?;
     let actor = parse_actor(&actor_doc, &actor_url, key_id)?;
     db.call(move |db| db.upsert_remote_actor(actor))
         .await

@@ -4,5 +4,6 @@
 pub mod actor;
 pub mod client;
 pub mod guard;
+pub mod key_owner;
 
 pub use client::{Client, FetchError};

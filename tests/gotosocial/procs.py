@@ -1,0 +1,180 @@
+"""The processes the suite starts (GoToSocial servers, demesh), each
+stopped on exit, whatever ends the suite."""
+
+import atexit
+import json
+import os
+import shutil
+import signal
+import subprocess
+import urllib.request
+
+from checks import Failure, wait_until
+
+_running = []
+
+
+def _stop_all():
+    for proc in list(_running):
+        stop(proc)
+
+
+def _on_signal(signum, _frame):
+    raise SystemExit(128 + signum)
+
+
+atexit.register(_stop_all)
+signal.signal(signal.SIGTERM, _on_signal)
+signal.signal(signal.SIGINT, _on_signal)
+
+
+def start(cmd, env, log_path):
+    """Starts `cmd` in its own process group, output to `log_path`."""
+    log = open(log_path, "ab")
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    log.close()
+    _running.append(proc)
+    return proc
+
+
+def stop(proc):
+    """SIGTERM to the process group it leads, SIGKILL after 10 s."""
+    if proc in _running:
+        _running.remove(proc)
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    except ProcessLookupError:
+        pass
+
+
+def http_status(url):
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return resp.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except OSError:
+        return None
+
+
+def tail(path, lines=15):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def wait_ready(proc, url, log_path, what, timeout):
+    def probe():
+        if proc.poll() is not None:
+            raise SystemExit(f"{what} exited ({proc.returncode}):\n{tail(log_path)}")
+        return http_status(url) == 200
+
+    try:
+        wait_until(f"{what} answering {url}", probe, timeout=timeout)
+    except Failure as e:
+        raise SystemExit(f"{e}\n{tail(log_path)}")
+
+
+class Gts:
+    """One GoToSocial server, run through the `gts` script of
+    shared/gotosocial on its own data directory and loopback address."""
+
+    # Every check polls; GoToSocial's default limit (300 requests in
+    # 5 minutes per address) would throttle the suite, all on 127.0.0.1.
+    ENV = {"GTS_ADVANCED_RATE_LIMIT_REQUESTS": "0", "GTS_ADVANCED_THROTTLING_MULTIPLIER": "0"}
+
+    def __init__(self, script, data_dir, host, port=8080):
+        self.script, self.data_dir, self.host, self.port = script, data_dir, host, port
+        self.domain = f"{host}:{port}"
+        self.base = f"http://{self.domain}"
+        self.log = os.path.join(data_dir + ".log")
+        self.proc = None
+        self.env = {**os.environ, **self.ENV}
+
+    def _cmd(self, *args):
+        return [self.script, self.data_dir, self.host, str(self.port), *args]
+
+    def admin(self, *args):
+        done = subprocess.run(
+            self._cmd("admin", *args), env=self.env, capture_output=True, text=True, timeout=180
+        )
+        if done.returncode != 0:
+            raise SystemExit(
+                f"gotosocial admin {' '.join(args)} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
+            )
+
+    def start(self):
+        self.proc = start(self._cmd("server", "start"), self.env, self.log)
+        wait_ready(self.proc, f"{self.base}/api/v1/instance", self.log, f"GoToSocial {self.domain}", 180)
+
+    def stop(self):
+        if self.proc:
+            stop(self.proc)
+            self.proc = None
+
+    def copy_to(self, data_dir):
+        """A stopped server's data, copied: its config names its own
+        directory, so the copy's config is rewritten to name the copy."""
+        shutil.copytree(self.data_dir, data_dir)
+        config = os.path.join(data_dir, "config.yaml")
+        with open(config) as f:
+            text = f.read()
+        with open(config, "w") as f:
+            f.write(text.replace(os.path.abspath(self.data_dir), os.path.abspath(data_dir)))
+        return Gts(self.script, data_dir, self.host, self.port)
+
+
+class Demesh:
+    """`demesh serve` on a production-like origin without a port (see
+    shared/gotosocial/README.md), and its CLI on the same database."""
+
+    def __init__(self, binary, database_url, listen, log):
+        self.binary, self.log, self.proc = binary, log, None
+        host = listen.split(":")[0]
+        self.domain = host
+        self.base = f"http://{host}"
+        self.env = {
+            **{k: v for k, v in os.environ.items() if k != "DEMESH_CONFIG"},
+            "DATABASE_URL": database_url,
+            "DEMESH_LISTEN": listen,
+            "DEMESH_BASE_URL": self.base,
+            "DEMESH_ALLOW_PRIVATE_NETWORKS": "true",
+            "RUST_LOG": os.environ.get("RUST_LOG", "info"),
+        }
+
+    def start(self):
+        self.cli("migrate")
+        self.proc = start([self.binary, "serve"], self.env, self.log)
+        wait_ready(self.proc, f"{self.base}/healthz", self.log, "demesh", 60)
+
+    def stop(self):
+        if self.proc:
+            stop(self.proc)
+            self.proc = None
+
+    def cli(self, *args):
+        """Runs `demesh ARGS`; its stdout, or Failure with its stderr."""
+        done = subprocess.run(
+            [self.binary, *args], env=self.env, capture_output=True, text=True, timeout=60
+        )
+        if done.returncode != 0:
+            raise Failure(f"demesh {' '.join(args)} failed: {done.stderr.strip()[-500:]}")
+        return done.stdout
+
+    def cli_json(self, *args):
+        out = self.cli(*args, "--json")
+        try:
+            return json.loads(out)
+        except ValueError:
+            raise Failure(f"demesh {' '.join(args)} --json printed non-JSON: {out[:300]}")
+
