@@ -73,20 +73,28 @@ pub fn receive(
     } else {
         memberships::PENDING
     };
-    db.record_follow(
-        group.id,
-        &actor.uri,
-        &follow.follow_id,
-        &row.body,
-        state_now,
-    )?;
-    if allowed {
-        membership::approve(db, &state.urls, &group, &actor.uri)?;
-        if let Some(old) = &moved_from {
-            // The old account is told, as for a removal, so its server
-            // stops showing the group there.
-            membership::reject(db, &state.urls, &group, old)?;
+    // One transaction: the follow, its Accept and, for a move, the end of
+    // the old membership are stored together or not at all (a retry then
+    // does it all once).
+    db.transaction(|tx| {
+        tx.record_follow(
+            group.id,
+            &actor.uri,
+            &follow.follow_id,
+            &row.body,
+            state_now,
+        )?;
+        if allowed {
+            membership::approve(tx, &state.urls, &group, &actor.uri)?;
+            if let Some(old) = &moved_from {
+                // The old account is told, as for a removal, so its server
+                // stops showing the group there.
+                membership::end(tx, &state.urls, &group, old, membership::Ending::Remove)?;
+            }
         }
+        Ok::<_, anyhow::Error>(())
+    })?;
+    if allowed {
         state.wake_delivery.notify_one();
         if let Some(old) = moved_from {
             return Ok(format!("accepted: moved from {old}"));
