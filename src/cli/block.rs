@@ -43,11 +43,14 @@ pub fn run(config: Config, cmd: BlockCommand) -> anyhow::Result<()> {
         }
         BlockCommand::Remove { target } => {
             let pattern = block_pattern(&target).map_err(|e| anyhow!(e))?;
-            if !db.remove_block(&pattern)? {
+            if !db.list_blocks()?.iter().any(|(p, _)| *p == pattern) {
                 return Err(anyhow!("{pattern} is not blocked"));
             }
+            // Lifted before the block goes: if this fails half-way, the
+            // block stays and running the command again lifts the rest.
             let lifted =
                 membership::lift_blocks(&db, &Urls::new(&config), |a| covers(&pattern, a))?;
+            db.remove_block(&pattern)?;
             println!(
                 "unblocked {pattern}{}",
                 if lifted > 0 {
