@@ -159,6 +159,26 @@ pub fn end(
     })
 }
 
+/// Ends every membership and request of an account whose inbox answered
+/// 410 Gone, as a removal (Reject, Block, Undo{Block}): its server may
+/// still show the group to it otherwise. Accounts demesh has no inbox for
+/// just lose their rows.
+pub fn end_gone(db: &Db, urls: &Urls, actor_uri: &str) -> anyhow::Result<()> {
+    if db.remote_actor(actor_uri)?.is_none() {
+        return Ok(());
+    }
+    for m in db.memberships_of(actor_uri)? {
+        let group = db.group_by_id(m.group_id)?;
+        let how = if m.state == crate::db::memberships::APPROVED {
+            Ending::Remove
+        } else {
+            Ending::Refuse
+        };
+        end(db, urls, &group, actor_uri, how)?;
+    }
+    Ok(())
+}
+
 /// Lifts the Blocks the groups keep on the accounts `hit` picks
 /// (`block remove`): Undo{Block} of each, so their servers let them
 /// follow again. Returns how many.

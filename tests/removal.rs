@@ -187,9 +187,35 @@ async fn delete_before_create_is_remembered(backend: Backend) {
     c.s.stop().await;
 }
 
+/// A member whose own inbox answers 410 Gone is removed as by `member
+/// remove`: their server gets Reject, Block and Undo{Block}, in order.
+async fn gone_member_is_removed_everywhere(backend: Backend) {
+    let c = club(backend).await;
+    let home = FakeRemote::start_with(false);
+    home.account("hal");
+    c.s.cli(&["member", "allow", "club", &format!("hal@{}", home.domain())])
+        .ok();
+    let follow = home.follow("hal", &c.group, 1);
+    assert_eq!(home.post("hal", &c.s.url("/inbox"), &follow).await, 202);
+    home.wait_for("Accept").await;
+    home.answer("/users/hal/inbox", &[410]);
+    let (_, note) = alice_posts(&c, "1").await;
+    arrived(&home, "Create", &note).await;
+    received_at_least(&home, 5).await;
+    nothing_more(&home, 5).await;
+    assert_eq!(
+        kinds(&home, 0),
+        ["Accept", "Create", "Reject", "Block", "Undo"]
+    );
+    let members = c.s.cli(&["member", "list", "club", "--json"]).json();
+    assert!(!members.to_string().contains("/users/hal"), "{members}");
+    c.s.stop().await;
+}
+
 backend_tests!(
     removal_blocks_then_unblocks_in_order,
     block_keeps_its_block_until_lifted,
     former_members_can_delete_but_not_edit,
     delete_before_create_is_remembered,
+    gone_member_is_removed_everywhere,
 );
