@@ -212,10 +212,39 @@ async fn gone_member_is_removed_everywhere(backend: Backend) {
     c.s.stop().await;
 }
 
+/// Approving an account the group still blocks sends Undo{Block} before
+/// the Accept (its server would refuse the follow otherwise). `block
+/// remove` lifts the groups' Blocks itself, so the state is made by hand
+/// here: the server-wide block gone, the group's Block standing.
+async fn approval_lifts_a_standing_block_first(backend: Backend) {
+    let c = club(backend).await;
+    let b0 = c.b.received().len();
+    c.s.cli(&["block", "add", &format!("bob@{}", c.b.domain())])
+        .ok();
+    received_at_least(&c.b, b0 + 2).await;
+    exec_sql(&c.db.url, "DELETE FROM blocks");
+    let follow = c.b.follow("bob", &c.group, 2);
+    assert_eq!(c.b.post("bob", &c.s.url("/inbox"), &follow).await, 202);
+    assert!(processed(&c, follow["id"].as_str().unwrap())
+        .await
+        .starts_with("accepted"));
+    received_at_least(&c.b, b0 + 4).await;
+    nothing_more(&c.b, b0 + 4).await;
+    assert_eq!(kinds(&c.b, b0), ["Reject", "Block", "Undo", "Accept"]);
+    let got = c.b.received();
+    assert_eq!(
+        got[b0 + 2].activity["object"]["id"],
+        got[b0 + 1].activity["id"]
+    );
+    assert_eq!(got[b0 + 3].activity["object"]["id"], follow["id"]);
+    c.s.stop().await;
+}
+
 backend_tests!(
     removal_blocks_then_unblocks_in_order,
     block_keeps_its_block_until_lifted,
     former_members_can_delete_but_not_edit,
     delete_before_create_is_remembered,
     gone_member_is_removed_everywhere,
+    approval_lifts_a_standing_block_first,
 );
