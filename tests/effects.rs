@@ -8,7 +8,7 @@
 mod common;
 
 use common::club::{alice_posts, arrived, club, copy_of, nothing_more, Club};
-use common::faults::{capture_logs, inject, logged, retry_inbox_now};
+use common::faults::{capture_logs, inject, inject_on, logged, retry_inbox_now};
 use common::{count_rows, Backend};
 use std::time::Duration;
 
@@ -24,6 +24,23 @@ fn kinds(server: &common::fake_remote::FakeRemote) -> Vec<String> {
 /// The inbox worker tried `activity_id` and failed on the injected fault.
 async fn failed_once(activity_id: &str) {
     logged(&["processing failed", activity_id, "injected fault"]).await;
+}
+
+/// Waits until the inbox worker has processed `activity_id`; its outcome.
+async fn processed(c: &Club, activity_id: &str) -> String {
+    for _ in 0..400 {
+        let id = activity_id.to_string();
+        let row =
+            c.s.db
+                .call(move |db| db.incoming_by_activity_id(&id))
+                .await
+                .unwrap();
+        if let Some(outcome) = row.and_then(|r| r.outcome) {
+            return outcome;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{activity_id} was not processed");
 }
 
 async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
@@ -253,6 +270,55 @@ async fn edit_is_one_effect(backend: Backend) {
     c.s.stop().await;
 }
 
+/// The effect is stored but recording the activity as processed fails:
+/// the retry processes it again and must not repeat the effect (a post is
+/// a duplicate, an accepted Follow is not accepted twice, an edit is not
+/// sent twice).
+async fn finishing_may_fail_after_the_effect(backend: Backend) {
+    capture_logs();
+    let c = club(backend).await;
+    let (_, note) = alice_posts(&c, "1").await;
+    c.b.account("dave");
+    c.s.cli(&["member", "allow", "club", &format!("dave@{}", c.b.domain())])
+        .ok();
+    let b0 = c.b.received().len();
+    let fault = inject_on(
+        &c.db.url,
+        "UPDATE",
+        "inbox_activities",
+        "NEW.processed_at IS NOT NULL",
+    );
+    let post =
+        c.a.fixture("mastodon_direct.json", "alice", &c.group, "2", "");
+    let update =
+        c.a.fixture("mastodon_update.json", "alice", &c.group, "1", "");
+    let follow = c.b.follow("dave", &c.group, 1);
+    assert_eq!(c.a.post("alice", &c.s.url("/inbox"), &post).await, 202);
+    assert_eq!(c.a.post("alice", &c.s.url("/inbox"), &update).await, 202);
+    assert_eq!(c.b.post("dave", &c.s.url("/inbox"), &follow).await, 202);
+    for activity in [&post, &update, &follow] {
+        failed_once(activity["id"].as_str().unwrap()).await;
+    }
+    fault.clear();
+    retry_inbox_now(&c.db.url);
+    let outcomes = [
+        processed(&c, post["id"].as_str().unwrap()).await,
+        processed(&c, update["id"].as_str().unwrap()).await,
+        processed(&c, follow["id"].as_str().unwrap()).await,
+    ];
+    assert!(outcomes[0].contains("duplicate"), "{outcomes:?}");
+    assert_eq!(outcomes[2], "accepted already", "{outcomes:?}");
+    let copy = copy_of(&c, post["object"]["id"].as_str().unwrap()).await;
+    arrived(&c.b, "Create", &copy).await;
+    arrived(&c.b, "Update", &note).await;
+    c.b.wait_for("Accept").await;
+    nothing_more(&c.b, b0 + 3).await;
+    let mut got = kinds(&c.b)[b0..].to_vec();
+    got.sort();
+    assert_eq!(got, ["Accept", "Create", "Update"]);
+    c.s.stop().await;
+}
+
 backend_tests!(
     publish_is_one_effect,
     leak_note_is_part_of_the_effect,
@@ -261,4 +327,5 @@ backend_tests!(
     removal_is_one_effect,
     move_is_one_effect,
     edit_is_one_effect,
+    finishing_may_fail_after_the_effect,
 );

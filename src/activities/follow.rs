@@ -58,9 +58,17 @@ pub fn receive(
     if db.is_blocked(&[actor.uri.clone(), actor.acct().to_ascii_lowercase(), domain])? {
         return Ok("refused: blocked".into());
     }
-    let already = db
-        .membership(group.id, &actor.uri)?
-        .is_some_and(|m| m.state == memberships::APPROVED);
+    let current = db.membership(group.id, &actor.uri)?;
+    if current
+        .as_ref()
+        .is_some_and(|m| m.state == memberships::APPROVED && m.follow_id == follow.follow_id)
+    {
+        // This very Follow was accepted already: a retry of its
+        // processing (after a failure once the effect was stored) must not
+        // send a second Accept.
+        return Ok("accepted already".into());
+    }
+    let already = current.is_some_and(|m| m.state == memberships::APPROVED);
     let allowed = already || db.is_allowed(group.id, &names)?;
     let moved_from = if allowed {
         None

@@ -44,6 +44,7 @@ pub fn update_copies(
     if still_member.is_empty() {
         return Ok("ignored: Update from someone no longer a member".into());
     }
+    let edit = edit_name(object);
     let mut edits = Vec::new();
     for post in &still_member {
         let group = db.group_by_id(post.group_id)?;
@@ -60,7 +61,9 @@ pub fn update_copies(
             updated: Some(&updated),
         };
         let note = group_note(urls, &group, author, object, &at);
-        let id = format!("{}#updates/{}", post.note_id, crate::db::now_ms());
+        // Named after the edit itself: processing the same Update again
+        // (a retry) queues nothing new.
+        let id = format!("{}#updates/{edit}", post.note_id);
         let update = json!({
             "@context": post_context(),
             "id": id, "type": "Update", "actor": urls.group(&group.name),
@@ -122,4 +125,10 @@ fn delete_of(urls: &Urls, group: &str, post: &Post) -> Outgoing {
 /// to the members, in one transaction. False if already gone.
 pub fn remove_post(db: &Db, urls: &Urls, group: &Group, post: &Post) -> anyhow::Result<bool> {
     Ok(db.remove_post(post, &delete_of(urls, &group.name, post))?)
+}
+
+/// A short name for one edit of an object: the hash of what it says now.
+fn edit_name(object: &Map<String, Value>) -> String {
+    let digest = openssl::sha::sha256(Value::Object(object.clone()).to_string().as_bytes());
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -15,11 +15,16 @@ pub struct Fault {
 /// Makes every insert into `table` for which `when` (SQL over `NEW`)
 /// holds fail with "injected fault", until `clear`.
 pub fn inject(database_url: &str, table: &str, when: &str) -> Fault {
+    inject_on(database_url, "INSERT", table, when)
+}
+
+/// As `inject`, for `event` (`INSERT` or `UPDATE`).
+pub fn inject_on(database_url: &str, event: &str, table: &str, when: &str) -> Fault {
     if database_url.starts_with("sqlite://") {
         exec_sql(
             database_url,
             &format!(
-                "CREATE TRIGGER demesh_fault BEFORE INSERT ON {table} WHEN {when} \
+                "CREATE TRIGGER demesh_fault BEFORE {event} ON {table} WHEN {when} \
                  BEGIN SELECT RAISE(ABORT, 'injected fault'); END"
             ),
         );
@@ -32,7 +37,7 @@ pub fn inject(database_url: &str, table: &str, when: &str) -> Fault {
         exec_sql(
             database_url,
             &format!(
-                "CREATE TRIGGER demesh_fault BEFORE INSERT ON {table} FOR EACH ROW \
+                "CREATE TRIGGER demesh_fault BEFORE {event} ON {table} FOR EACH ROW \
                  WHEN ({when}) EXECUTE FUNCTION demesh_fault()"
             ),
         );
