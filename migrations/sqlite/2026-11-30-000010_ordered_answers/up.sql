@@ -1,8 +1,10 @@
 -- A delivery that must wait for another to the same account: Undo{Block}
 -- goes only once its Block was answered, an Accept after the Undo{Block}
--- before it. NULL: due as usual. `chain` names the account whose answers
--- (Accept, Reject, Block, Undo) are sent one after the other.
-ALTER TABLE deliveries ADD COLUMN after_delivery BIGINT;
+-- before it. NULL: due as usual (also when the row waited for goes away).
+-- `chain` names the account whose answers (Accept, Reject, Block, Undo)
+-- are sent one after the other.
+ALTER TABLE deliveries ADD COLUMN after_delivery BIGINT
+    REFERENCES deliveries (id) ON DELETE SET NULL;
 ALTER TABLE deliveries ADD COLUMN chain TEXT;
 CREATE INDEX deliveries_after ON deliveries (after_delivery);
 
