@@ -195,7 +195,12 @@ pub fn lift_blocks(
         if !hit(&actor) {
             continue;
         }
-        let group = db.group_by_id(b.group_id)?;
+        let group = match db.group_by_id(b.group_id) {
+            Ok(g) => g,
+            // A deleted group's Blocks went with it.
+            Err(DbError::NotFound) => continue,
+            Err(e) => return Err(e.into()),
+        };
         let sent = Outgoing {
             id: b.block_id.clone(),
             body: b.block_json.clone(),

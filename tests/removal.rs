@@ -240,6 +240,23 @@ async fn approval_lifts_a_standing_block_first(backend: Backend) {
     c.s.stop().await;
 }
 
+/// A deleted group's Blocks go with it: lifting the server-wide block
+/// afterwards works and sends nothing for the gone group.
+async fn blocks_of_a_deleted_group_go_with_it(backend: Backend) {
+    let c = club(backend).await;
+    let b0 = c.b.received().len();
+    c.s.cli(&["block", "add", &c.b.domain()]).ok();
+    received_at_least(&c.b, b0 + 2).await;
+    c.s.cli(&["group", "delete", "club", "--yes"]).ok();
+    let out =
+        c.s.cli(&["block", "remove", &c.b.domain()])
+            .ok()
+            .to_string();
+    assert_eq!(out.trim(), format!("unblocked {}", c.b.domain()));
+    nothing_more(&c.b, b0 + 2).await;
+    c.s.stop().await;
+}
+
 backend_tests!(
     removal_blocks_then_unblocks_in_order,
     block_keeps_its_block_until_lifted,
@@ -247,4 +264,5 @@ backend_tests!(
     delete_before_create_is_remembered,
     gone_member_is_removed_everywhere,
     approval_lifts_a_standing_block_first,
+    blocks_of_a_deleted_group_go_with_it,
 );

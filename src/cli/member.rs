@@ -25,7 +25,8 @@ pub enum RequestCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum MemberCommand {
-    /// Approve a follow request: sends Accept
+    /// Approve a follow request: sends Accept (after Undo{Block} if the group
+    /// still blocks the account)
     Approve { group: String, account: String },
     /// Refuse a follow request: sends Reject
     Reject { group: String, account: String },

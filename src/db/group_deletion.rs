@@ -35,6 +35,12 @@ impl Db {
                     .execute(conn)?;
                 diesel::delete(allows::table.filter(allows::group_id.eq(group_id)))
                     .execute(conn)?;
+                // Its Blocks end with it (the actor is gone): nothing to lift.
+                diesel::delete(
+                    super::schema::group_blocks::table
+                        .filter(super::schema::group_blocks::group_id.eq(group_id)),
+                )
+                .execute(conn)?;
                 diesel::delete(posts::table.filter(posts::group_id.eq(group_id))).execute(conn)?;
                 diesel::delete(
                     inbox_activities::table.filter(inbox_activities::group_id.eq(group_id)),
