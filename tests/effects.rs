@@ -319,6 +319,48 @@ async fn finishing_may_fail_after_the_effect(backend: Backend) {
     c.s.stop().await;
 }
 
+/// An author's delete removes the copy and queues its Delete together.
+async fn withdrawal_is_one_effect(backend: Backend) {
+    capture_logs();
+    let c = club(backend).await;
+    let (_, note) = alice_posts(&c, "1").await;
+    let b0 = c.b.received().len();
+    let fault = inject(&c.db.url, "outgoing_activities", "1 = 1");
+    let delete =
+        c.a.fixture("mastodon_delete.json", "alice", &c.group, "1", "");
+    assert_eq!(c.a.post("alice", &c.s.url("/inbox"), &delete).await, 202);
+    failed_once(delete["id"].as_str().unwrap()).await;
+    let posts = c.s.cli(&["post", "list", "club", "--json"]).json();
+    assert_eq!(posts[0]["deleted"], false, "{posts}");
+    fault.clear();
+    retry_inbox_now(&c.db.url);
+    arrived(&c.b, "Delete", &note).await;
+    nothing_more(&c.b, b0 + 1).await;
+    c.s.stop().await;
+}
+
+/// `block add`: each covered membership ends with its Reject and lasting
+/// Block in one transaction; after a failure, running it again finishes.
+async fn block_is_one_effect(backend: Backend) {
+    let c = club(backend).await;
+    let b0 = c.b.received().len();
+    let fault = inject(
+        &c.db.url,
+        "outgoing_activities",
+        "NEW.body LIKE '%\"type\":\"Block\"%'",
+    );
+    c.s.cli(&["block", "add", &c.b.domain()]).failed();
+    assert_eq!(members(&c), 3, "bob is still a member");
+    fault.clear();
+    let out = c.s.cli(&["block", "add", &c.b.domain()]).ok().to_string();
+    assert!(out.contains("1 membership(s)"), "{out}");
+    assert_eq!(members(&c), 2);
+    wait_until("Reject and Block", || c.b.received().len() >= b0 + 2).await;
+    nothing_more(&c.b, b0 + 2).await;
+    assert_eq!(kinds(&c.b)[b0..], ["Reject", "Block"]);
+    c.s.stop().await;
+}
+
 backend_tests!(
     publish_is_one_effect,
     leak_note_is_part_of_the_effect,
@@ -328,4 +370,6 @@ backend_tests!(
     move_is_one_effect,
     edit_is_one_effect,
     finishing_may_fail_after_the_effect,
+    withdrawal_is_one_effect,
+    block_is_one_effect,
 );
