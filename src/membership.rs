@@ -2,7 +2,7 @@
 //! changes the database and queues the activity that tells the follower,
 //! so what the follower's server shows always matches our state.
 
-use crate::db::{memberships, Db, Group, Membership, RemoteActor, Target};
+use crate::db::{Db, DbError, Group, Membership, Outgoing, RemoteActor, Removal, Target};
 use crate::urls::Urls;
 use anyhow::{anyhow, Context};
 use serde_json::{json, Value};
@@ -19,12 +19,7 @@ pub fn new_activity_id(urls: &Urls, group: &str) -> String {
 }
 
 /// Accept or Reject of a Follow, with the Follow embedded as received.
-fn answer(
-    urls: &Urls,
-    group: &Group,
-    kind: &str,
-    m: &Membership,
-) -> anyhow::Result<(String, Value)> {
+fn answer(urls: &Urls, group: &Group, kind: &str, m: &Membership) -> anyhow::Result<Outgoing> {
     let follow: Value = serde_json::from_str(&m.follow_json).context("stored Follow")?;
     let id = new_activity_id(urls, &group.name);
     let doc = json!({
@@ -35,25 +30,62 @@ fn answer(
         "to": [m.actor_uri],
         "object": follow,
     });
-    Ok((id, doc))
+    Ok(Outgoing {
+        id,
+        body: doc.to_string(),
+    })
 }
 
-fn send_answer(
-    db: &Db,
+/// The group's Block of an account. Mastodon and GoToSocial end the
+/// follow in both directions on it (GoToSocial ignores a Reject of a
+/// follow it saw accepted), so a removal holds on every server.
+fn block(urls: &Urls, group: &Group, actor_uri: &str) -> Outgoing {
+    let id = new_activity_id(urls, &group.name);
+    let doc = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": id,
+        "type": "Block",
+        "actor": urls.group(&group.name),
+        "to": [actor_uri],
+        "object": actor_uri,
+    });
+    Outgoing {
+        id,
+        body: doc.to_string(),
+    }
+}
+
+/// Undo of a Block, with the Block embedded as sent: GoToSocial matches
+/// it by its id, Mastodon by its object.
+fn undo_block(
     urls: &Urls,
     group: &Group,
-    kind: &str,
-    m: &Membership,
-    actor: &RemoteActor,
-) -> anyhow::Result<()> {
-    let (id, doc) = answer(urls, group, kind, m)?;
-    let target = Target {
+    actor_uri: &str,
+    block: &Outgoing,
+) -> anyhow::Result<Outgoing> {
+    let sent: Value = serde_json::from_str(&block.body).context("stored Block")?;
+    let id = new_activity_id(urls, &group.name);
+    let doc = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": id,
+        "type": "Undo",
+        "actor": urls.group(&group.name),
+        "to": [actor_uri],
+        "object": sent,
+    });
+    Ok(Outgoing {
+        id,
+        body: doc.to_string(),
+    })
+}
+
+/// Where the group's answers to `actor` go.
+fn target_of(actor: &RemoteActor) -> Target {
+    Target {
         sync_digest: None,
         inbox: actor.delivery_inbox().to_string(),
         recipient: actor.shared_inbox.is_none().then(|| actor.uri.clone()),
-    };
-    db.enqueue(group.id, &id, &doc.to_string(), &[target])?;
-    Ok(())
+    }
 }
 
 fn actor_of(db: &Db, uri: &str) -> anyhow::Result<RemoteActor> {
@@ -61,31 +93,123 @@ fn actor_of(db: &Db, uri: &str) -> anyhow::Result<RemoteActor> {
         .ok_or_else(|| anyhow!("no inbox known for {uri}"))
 }
 
-/// Makes a pending request (or an existing member) a member and sends Accept.
+/// Makes a pending request (or an existing member) a member and sends
+/// Accept; when the group blocks the account, Undo{Block} goes first
+/// (its server would refuse the follow otherwise). One transaction.
 pub fn approve(db: &Db, urls: &Urls, group: &Group, actor_uri: &str) -> anyhow::Result<()> {
-    let m = db
-        .membership(group.id, actor_uri)?
-        .ok_or_else(|| anyhow!("{actor_uri} has not asked to join {}", group.name))?;
     let actor = actor_of(db, actor_uri)?;
-    db.set_membership_state(group.id, actor_uri, memberships::APPROVED)?;
-    send_answer(db, urls, group, "Accept", &m, &actor)
+    let result = db.approve_member(group.id, actor_uri, &target_of(&actor), |m, standing| {
+        let mut activities = Vec::new();
+        if let Some(b) = standing {
+            let sent = Outgoing {
+                id: b.block_id.clone(),
+                body: b.block_json.clone(),
+            };
+            activities.push(undo_block(urls, group, actor_uri, &sent)?);
+        }
+        activities.push(answer(urls, group, "Accept", m)?);
+        Ok::<_, anyhow::Error>(activities)
+    });
+    match result {
+        Err(e) if matches!(e.downcast_ref::<DbError>(), Some(DbError::NotFound)) => {
+            Err(anyhow!("{actor_uri} has not asked to join {}", group.name))
+        }
+        other => other,
+    }
 }
 
-/// Refuses a request (or ends a membership) and sends Reject{Follow}:
-/// Mastodon drops the follow, or the request, on it.
-pub fn reject(db: &Db, urls: &Urls, group: &Group, actor_uri: &str) -> anyhow::Result<()> {
-    let m = db.membership(group.id, actor_uri)?.ok_or_else(|| {
-        anyhow!(
-            "{actor_uri} is neither a member nor asking to join {}",
-            group.name
-        )
-    })?;
+/// How a membership or request ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// A request refused: Reject.
+    Refuse,
+    /// A member removed, no ban: Reject, Block, then Undo{Block} once the
+    /// Block was answered (they may ask to join again).
+    Remove,
+    /// Blocked (`block add`): Reject and a Block that stands.
+    Ban,
+}
+
+/// Ends a request or membership and queues what tells the account's
+/// server, in order, in one transaction. False if there was none.
+pub fn end(
+    db: &Db,
+    urls: &Urls,
+    group: &Group,
+    actor_uri: &str,
+    how: Ending,
+) -> anyhow::Result<bool> {
     let actor = actor_of(db, actor_uri)?;
-    // Queue first: if the delete then fails, running the command again
-    // repeats both; the other order could end a membership silently.
-    send_answer(db, urls, group, "Reject", &m, &actor)?;
-    db.delete_membership(group.id, actor_uri)?;
+    db.remove_member(group.id, actor_uri, &target_of(&actor), |m| {
+        let mut activities = vec![answer(urls, group, "Reject", m)?];
+        let mut lasting_block = None;
+        if how != Ending::Refuse {
+            let b = block(urls, group, actor_uri);
+            activities.push(b.clone());
+            if how == Ending::Remove {
+                activities.push(undo_block(urls, group, actor_uri, &b)?);
+            } else {
+                lasting_block = Some(b);
+            }
+        }
+        Ok::<_, anyhow::Error>(Removal {
+            activities,
+            lasting_block,
+        })
+    })
+}
+
+/// Ends every membership and request of an account whose inbox answered
+/// 410 Gone, as a removal (Reject, Block, Undo{Block}): its server may
+/// still show the group to it otherwise. Accounts demesh has no inbox for
+/// just lose their rows.
+pub fn end_gone(db: &Db, urls: &Urls, actor_uri: &str) -> anyhow::Result<()> {
+    if db.remote_actor(actor_uri)?.is_none() {
+        return Ok(());
+    }
+    for m in db.memberships_of(actor_uri)? {
+        let group = db.group_by_id(m.group_id)?;
+        let how = if m.state == crate::db::memberships::APPROVED {
+            Ending::Remove
+        } else {
+            Ending::Refuse
+        };
+        end(db, urls, &group, actor_uri, how)?;
+    }
     Ok(())
+}
+
+/// Lifts the Blocks the groups keep on the accounts `hit` picks
+/// (`block remove`): Undo{Block} of each, so their servers let them
+/// follow again. Returns how many.
+pub fn lift_blocks(
+    db: &Db,
+    urls: &Urls,
+    hit: impl Fn(&RemoteActor) -> bool,
+) -> anyhow::Result<usize> {
+    let mut lifted = 0;
+    for b in db.group_blocks()? {
+        let Some(actor) = db.remote_actor(&b.actor_uri)? else {
+            continue;
+        };
+        if !hit(&actor) {
+            continue;
+        }
+        let group = match db.group_by_id(b.group_id) {
+            Ok(g) => g,
+            // A deleted group's Blocks went with it.
+            Err(DbError::NotFound) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let sent = Outgoing {
+            id: b.block_id.clone(),
+            body: b.block_json.clone(),
+        };
+        let undo = undo_block(urls, &group, &b.actor_uri, &sent)?;
+        db.lift_group_block(&b, &target_of(&actor), &undo)?;
+        lifted += 1;
+    }
+    Ok(lifted)
 }
 
 /// Deletes a group: its members' servers get a `Delete` of the group

@@ -121,7 +121,10 @@ fn start_workers(state: &AppState) -> anyhow::Result<Vec<tokio::task::JoinHandle
     }
     Ok(vec![
         tokio::spawn(crate::activities::worker::run(state.clone())),
-        tokio::spawn(crate::delivery::worker::run(state.clone())),
+        tokio::spawn(crate::delivery::worker::run(
+            state.clone(),
+            gone_hook(state.urls.clone()),
+        )),
     ])
 }
 
@@ -254,4 +257,9 @@ mod tests {
         assert_eq!(lowered, (before + 7).min(19));
         assert_eq!(nice_of_this_thread(), before, "only that thread");
     }
+}
+
+/// How the delivery recorder ends the memberships of an account gone (410).
+fn gone_hook(urls: Urls) -> crate::delivery::recorder::OnGone {
+    Arc::new(move |db, actor| crate::membership::end_gone(db, &urls, actor))
 }

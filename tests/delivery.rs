@@ -104,12 +104,14 @@ async fn passing_failures_are_retried_final_ones_are_not(backend: Backend) {
     assert_eq!(queue(&s)[0]["delivered"], 1);
     assert_eq!(remote.of_kind("Accept").len(), 2, "first try and the retry");
 
-    // A final refusal (403) is not retried.
+    // A final refusal (403) is not retried; the removal's Block and
+    // Undo{Block}, which wait for it, then go out.
     remote.answer("/inbox", &[403]);
     s.cli(&["member", "remove", "club", &handle]).ok();
     remote.wait_for("Reject").await;
     for _ in 0..100 {
-        if queue(&s)[0]["failed"] == 1 {
+        let q = queue(&s);
+        if q[0]["failed"] == 1 && q[0]["pending"] == 0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -117,6 +119,8 @@ async fn passing_failures_are_retried_final_ones_are_not(backend: Backend) {
     let q = queue(&s);
     assert_eq!(q[0]["failed"], 1, "{q}");
     assert_eq!(q[0]["pending"], 0, "{q}");
+    assert_eq!(remote.of_kind("Reject").len(), 1, "not retried");
+    assert_eq!(remote.of_kind("Undo").len(), 1);
     let text = s.cli(&["queue"]).ok().to_string();
     assert!(
         text.contains(&remote.domain()) && text.contains("HTTP 403"),

@@ -87,7 +87,8 @@ async fn only_members_posts_reach_only_members(backend: Backend) {
     nothing_more(&c.b, b1).await;
     assert_eq!(post_count(&c).await, 1);
 
-    // bob is removed: Reject{Follow}, then nothing more reaches his server.
+    // bob is removed: Reject{Follow}, Block and Undo{Block}, then nothing
+    // more reaches his server.
     c.s.cli(&[
         "member",
         "remove",
@@ -95,7 +96,7 @@ async fn only_members_posts_reach_only_members(backend: Backend) {
         &format!("@bob@{}", c.b.domain()),
     ])
     .ok();
-    c.b.wait_for("Reject").await;
+    c.b.wait_for("Undo").await;
     let b2 = c.b.received().len();
     let (_, later) = {
         let post =

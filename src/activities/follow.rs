@@ -58,9 +58,17 @@ pub fn receive(
     if db.is_blocked(&[actor.uri.clone(), actor.acct().to_ascii_lowercase(), domain])? {
         return Ok("refused: blocked".into());
     }
-    let already = db
-        .membership(group.id, &actor.uri)?
-        .is_some_and(|m| m.state == memberships::APPROVED);
+    let current = db.membership(group.id, &actor.uri)?;
+    if current
+        .as_ref()
+        .is_some_and(|m| m.state == memberships::APPROVED && m.follow_id == follow.follow_id)
+    {
+        // This very Follow was accepted already: a retry of its
+        // processing (after a failure once the effect was stored) must not
+        // send a second Accept.
+        return Ok("accepted already".into());
+    }
+    let already = current.is_some_and(|m| m.state == memberships::APPROVED);
     let allowed = already || db.is_allowed(group.id, &names)?;
     let moved_from = if allowed {
         None
@@ -73,20 +81,28 @@ pub fn receive(
     } else {
         memberships::PENDING
     };
-    db.record_follow(
-        group.id,
-        &actor.uri,
-        &follow.follow_id,
-        &row.body,
-        state_now,
-    )?;
-    if allowed {
-        membership::approve(db, &state.urls, &group, &actor.uri)?;
-        if let Some(old) = &moved_from {
-            // The old account is told, as for a removal, so its server
-            // stops showing the group there.
-            membership::reject(db, &state.urls, &group, old)?;
+    // One transaction: the follow, its Accept and, for a move, the end of
+    // the old membership are stored together or not at all (a retry then
+    // does it all once).
+    db.transaction(|tx| {
+        tx.record_follow(
+            group.id,
+            &actor.uri,
+            &follow.follow_id,
+            &row.body,
+            state_now,
+        )?;
+        if allowed {
+            membership::approve(tx, &state.urls, &group, &actor.uri)?;
+            if let Some(old) = &moved_from {
+                // The old account is told, as for a removal, so its server
+                // stops showing the group there.
+                membership::end(tx, &state.urls, &group, old, membership::Ending::Remove)?;
+            }
         }
+        Ok::<_, anyhow::Error>(())
+    })?;
+    if allowed {
         state.wake_delivery.notify_one();
         if let Some(old) = moved_from {
             return Ok(format!("accepted: moved from {old}"));

@@ -3,7 +3,7 @@
 use super::output::{human_time, print_json};
 use crate::account::block_pattern;
 use crate::config::Config;
-use crate::db::{memberships, Db};
+use crate::db::{memberships, Db, RemoteActor};
 use crate::membership;
 use crate::urls::Urls;
 use anyhow::anyhow;
@@ -12,9 +12,10 @@ use clap::Subcommand;
 #[derive(Debug, Subcommand)]
 pub enum BlockCommand {
     /// Block a domain (spam.example) or an account (@user@host, URL); their
-    /// requests and posts are refused, and current members there are removed
+    /// requests and posts are refused, and current members and requesters there
+    /// are removed with a Reject{Follow} and a lasting Block from each group
     Add { target: String },
-    /// Lift a block
+    /// Lift a block: the groups send Undo{Block} to the accounts they blocked
     Remove { target: String },
     /// List blocks
     List {
@@ -42,10 +43,22 @@ pub fn run(config: Config, cmd: BlockCommand) -> anyhow::Result<()> {
         }
         BlockCommand::Remove { target } => {
             let pattern = block_pattern(&target).map_err(|e| anyhow!(e))?;
-            if !db.remove_block(&pattern)? {
+            if !db.list_blocks()?.iter().any(|(p, _)| *p == pattern) {
                 return Err(anyhow!("{pattern} is not blocked"));
             }
-            println!("unblocked {pattern}");
+            // Lifted before the block goes: if this fails half-way, the
+            // block stays and running the command again lifts the rest.
+            let lifted =
+                membership::lift_blocks(&db, &Urls::new(&config), |a| covers(&pattern, a))?;
+            db.remove_block(&pattern)?;
+            println!(
+                "unblocked {pattern}{}",
+                if lifted > 0 {
+                    format!(" (Undo{{Block}} queued to {lifted} account(s))")
+                } else {
+                    String::new()
+                }
+            );
         }
         BlockCommand::List { json } => {
             let blocks = db.list_blocks()?;
@@ -67,20 +80,26 @@ pub fn run(config: Config, cmd: BlockCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Ends the requests and memberships a new block covers; members get a
-/// Reject{Follow} so their servers stop showing them as following.
+/// True if the block `pattern` covers `actor` (its URL, account or server).
+fn covers(pattern: &str, actor: &RemoteActor) -> bool {
+    actor.uri == pattern
+        || actor.acct().eq_ignore_ascii_case(pattern)
+        || actor.domain.eq_ignore_ascii_case(pattern)
+}
+
+/// Ends the requests and memberships a new block covers; each account gets
+/// a Reject{Follow} and the group's Block, which stands (their servers
+/// drop the follow, GoToSocial included, and refuse to follow again).
 fn end_blocked_memberships(db: &Db, urls: &Urls, pattern: &str) -> anyhow::Result<usize> {
     let mut ended = 0;
     for state in [memberships::PENDING, memberships::APPROVED] {
         for v in db.list_memberships(None, state)? {
             let Some(actor) = &v.actor else { continue };
-            let hit = actor.uri == pattern
-                || actor.acct().eq_ignore_ascii_case(pattern)
-                || actor.domain.eq_ignore_ascii_case(pattern);
-            if hit {
+            if covers(pattern, actor) {
                 let group = db.group_by_name(&v.group)?;
-                membership::reject(db, urls, &group, &actor.uri)?;
-                ended += 1;
+                if membership::end(db, urls, &group, &actor.uri, membership::Ending::Ban)? {
+                    ended += 1;
+                }
             }
         }
     }

@@ -25,11 +25,14 @@ pub enum RequestCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum MemberCommand {
-    /// Approve a follow request: sends Accept
+    /// Approve a follow request: sends Accept (after Undo{Block} if the group
+    /// still blocks the account)
     Approve { group: String, account: String },
     /// Refuse a follow request: sends Reject
     Reject { group: String, account: String },
-    /// End a membership: sends Reject{Follow}, so the member's server unfollows
+    /// End a membership: sends Reject{Follow} and a Block, so the member's server
+    /// unfollows (Mastodon, GoToSocial), then Undo{Block} once the Block arrived
+    /// (no ban: they may ask to join again)
     Remove { group: String, account: String },
     /// List the members
     List {
@@ -138,7 +141,7 @@ pub fn run_member(config: Config, cmd: MemberCommand) -> anyhow::Result<()> {
                 ),
                 None => bail!("{account} has no pending request to {}", group.name),
             }
-            membership::reject(&db, &urls, &group, &actor)?;
+            membership::end(&db, &urls, &group, &actor, membership::Ending::Refuse)?;
             println!("rejected {account} from {}: Reject queued", group.name);
         }
         MemberCommand::Remove { group, account } => {
@@ -147,9 +150,9 @@ pub fn run_member(config: Config, cmd: MemberCommand) -> anyhow::Result<()> {
                 Some(m) if m.state == memberships::APPROVED => {}
                 _ => bail!("{account} is not a member of {}", group.name),
             }
-            membership::reject(&db, &urls, &group, &actor)?;
+            membership::end(&db, &urls, &group, &actor, membership::Ending::Remove)?;
             println!(
-                "removed {account} from {}: Reject{{Follow}} queued",
+                "removed {account} from {}: Reject{{Follow}}, Block and Undo{{Block}} queued",
                 group.name
             );
         }

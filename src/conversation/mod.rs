@@ -3,10 +3,12 @@
 //! follow it.
 
 pub mod audience;
+mod edit;
 pub mod note;
 mod publish;
 
-pub use publish::{delete_copies, post_context, remove_post, republish, to_members, update_copies};
+pub use edit::{delete_copies, remove_post, update_copies};
+pub use publish::{post_context, republish, to_members};
 
 /// What a group does with a member post that was visible outside it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

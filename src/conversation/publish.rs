@@ -3,7 +3,7 @@
 use super::audience::visible_outside;
 use super::note::{group_note, Placement};
 use super::LeakGuard;
-use crate::db::{Db, Group, NewPost, Post, RemoteActor, Target};
+use crate::db::{Db, Group, NewPost, Outgoing, Post, Published, RemoteActor, Target};
 use crate::documents::rfc3339;
 use crate::membership::new_activity_id;
 use crate::urls::Urls;
@@ -29,7 +29,7 @@ pub fn post_context() -> Value {
     ])
 }
 
-fn now_rfc3339_ms() -> String {
+pub(super) fn now_rfc3339_ms() -> String {
     // Milliseconds: an edit within the same second must still be "newer"
     // (Mastodon ignores an Update whose `updated` is not after the last).
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
@@ -42,11 +42,13 @@ fn note_id(urls: &Urls, group: &str) -> String {
 /// Sends `activity` from the group to every member server; returns how
 /// many deliveries were queued. With no members, nothing is stored.
 pub fn to_members(db: &Db, group: &Group, id: &str, activity: &Value) -> anyhow::Result<usize> {
-    let targets = db.member_targets(group.id)?;
-    if targets.is_empty() {
-        return Ok(0);
-    }
-    Ok(db.enqueue(group.id, id, &activity.to_string(), &targets)?)
+    Ok(db.to_member_servers(
+        group.id,
+        &Outgoing {
+            id: id.to_string(),
+            body: activity.to_string(),
+        },
+    )?)
 }
 
 /// The group's copy of the parent, when the post replies to one of our
@@ -65,7 +67,7 @@ fn parent(db: &Db, group: &Group, in_reply_to: Option<&str>) -> anyhow::Result<O
 }
 
 /// The group copies of `original_id` that `author` may change.
-fn copies_by(db: &Db, original_id: &str, author: &str) -> anyhow::Result<Vec<Post>> {
+pub(super) fn copies_by(db: &Db, original_id: &str, author: &str) -> anyhow::Result<Vec<Post>> {
     Ok(db
         .posts_of_original(original_id)?
         .into_iter()
@@ -95,7 +97,8 @@ pub fn republish(
         author.followers.as_deref(),
     );
     if leaked && guard == LeakGuard::Reject {
-        notify_author(db, urls, group, author, true)?;
+        let (note, target) = leak_note(urls, group, author, true);
+        db.enqueue(group.id, &note.id, &note.body, &[target])?;
         return Ok(format!(
             "{}: refused, visible outside the group",
             group.name
@@ -122,19 +125,6 @@ pub fn republish(
     };
     let note = group_note(urls, group, author, object, &at);
     let create_id = new_activity_id(urls, &group.name);
-    let stored = db.insert_post(NewPost {
-        group_id: group.id,
-        note_id: &id,
-        create_id: &create_id,
-        original_id,
-        author_uri: &author.uri,
-        in_reply_to: parent.as_ref().map(|p| p.id),
-        context_id: &context,
-        note_json: &note.to_string(),
-    })?;
-    if stored.is_none() {
-        return Ok(format!("{}: duplicate, already republished", group.name));
-    }
     let create = json!({
         "@context": post_context(),
         "id": create_id,
@@ -144,24 +134,42 @@ pub fn republish(
         "published": published,
         "object": note,
     });
-    let servers = to_members(db, group, &create_id, &create)?;
-    if leaked && guard == LeakGuard::Warn {
-        notify_author(db, urls, group, author, false)?;
-    }
-    Ok(format!(
-        "{}: republished to {servers} server(s)",
-        group.name
-    ))
+    let create = Outgoing {
+        id: create_id.clone(),
+        body: create.to_string(),
+    };
+    let warning =
+        (leaked && guard == LeakGuard::Warn).then(|| leak_note(urls, group, author, false));
+    let published = db.publish_post(
+        NewPost {
+            group_id: group.id,
+            note_id: &id,
+            create_id: &create_id,
+            original_id,
+            author_uri: &author.uri,
+            in_reply_to: parent.as_ref().map(|p| p.id),
+            context_id: &context,
+            note_json: &note.to_string(),
+        },
+        &create,
+        warning.as_ref().map(|(n, t)| (n, t)),
+    )?;
+    Ok(match published {
+        Published::Sent(servers) => {
+            format!("{}: republished to {servers} server(s)", group.name)
+        }
+        Published::Duplicate => format!("{}: duplicate, already republished", group.name),
+        Published::Withdrawn => format!("{}: not republished, deleted by its author", group.name),
+    })
 }
 
 /// A direct note from the group to the author about a post others saw.
-fn notify_author(
-    db: &Db,
+fn leak_note(
     urls: &Urls,
     group: &Group,
     author: &RemoteActor,
     refused: bool,
-) -> anyhow::Result<()> {
+) -> (Outgoing, Target) {
     let handle = format!(
         "@{}@{}",
         group.name,
@@ -200,86 +208,9 @@ fn notify_author(
         inbox: author.delivery_inbox().to_string(),
         recipient: author.shared_inbox.is_none().then(|| author.uri.clone()),
     };
-    db.enqueue(group.id, &create_id, &create.to_string(), &[target])?;
-    Ok(())
-}
-
-/// An edit: every group copy of the author's object is rebuilt and an
-/// Update with a newer `updated` goes to the members.
-pub fn update_copies(
-    db: &Db,
-    urls: &Urls,
-    author: &RemoteActor,
-    object: &Map<String, Value>,
-) -> anyhow::Result<String> {
-    let original_id = object
-        .get("id")
-        .and_then(Value::as_str)
-        .context("object id")?;
-    let mut copies = copies_by(db, original_id, &author.uri)?;
-    copies.retain(|p| p.deleted_at.is_none());
-    if copies.is_empty() {
-        return Ok("ignored: Update of a post the group does not hold".into());
-    }
-    for post in &copies {
-        let group = db.group_by_id(post.group_id)?;
-        let old: Value = serde_json::from_str(&post.note_json)?;
-        let updated = now_rfc3339_ms();
-        let at = Placement {
-            note_id: &post.note_id,
-            in_reply_to: old.get("inReplyTo").and_then(Value::as_str),
-            context: &post.context_id,
-            published: old
-                .get("published")
-                .and_then(Value::as_str)
-                .unwrap_or_default(),
-            updated: Some(&updated),
-        };
-        let note = group_note(urls, &group, author, object, &at);
-        db.update_post_note(post.id, &note.to_string(), crate::db::now_ms())?;
-        let id = format!("{}#updates/{}", post.note_id, crate::db::now_ms());
-        let update = json!({
-            "@context": post_context(),
-            "id": id, "type": "Update", "actor": urls.group(&group.name),
-            "to": [urls.group_followers(&group.name)], "object": note,
-        });
-        to_members(db, &group, &id, &update)?;
-    }
-    Ok(format!("updated {} group copy(ies)", copies.len()))
-}
-
-/// The author deleted their post: delete every group copy.
-pub fn delete_copies(
-    db: &Db,
-    urls: &Urls,
-    author_uri: &str,
-    original_id: &str,
-) -> anyhow::Result<String> {
-    let copies = copies_by(db, original_id, author_uri)?;
-    if copies.is_empty() {
-        return Ok("ignored: Delete of an object we do not hold".into());
-    }
-    let mut removed = 0;
-    for post in &copies {
-        let group = db.group_by_id(post.group_id)?;
-        removed += usize::from(remove_post(db, urls, &group, post)?);
-    }
-    Ok(format!("deleted {removed} group copy(ies)"))
-}
-
-/// Deletes a group copy and sends Delete{Tombstone} to the members.
-/// Used for author deletes and moderator removals. False if already gone.
-pub fn remove_post(db: &Db, urls: &Urls, group: &Group, post: &Post) -> anyhow::Result<bool> {
-    if !db.mark_post_deleted(post.id)? {
-        return Ok(false);
-    }
-    let id = format!("{}#delete", post.note_id);
-    let delete = json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": id, "type": "Delete", "actor": urls.group(&group.name),
-        "to": [urls.group_followers(&group.name)],
-        "object": {"id": post.note_id, "type": "Tombstone"},
-    });
-    to_members(db, group, &id, &delete)?;
-    Ok(true)
+    let create = Outgoing {
+        id: create_id,
+        body: create.to_string(),
+    };
+    (create, target)
 }

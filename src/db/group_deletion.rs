@@ -21,27 +21,40 @@ impl Db {
         delete_body: &str,
         targets: &[Target],
     ) -> DbResult<()> {
-        self.enqueue(group_id, delete_id, delete_body, targets)?;
-        let mut pooled = self.conn()?;
-        let conn: &mut DbConn = &mut pooled;
-        conn.transaction::<(), DbError, _>(|conn| {
-            diesel::update(groups::table.filter(groups::id.eq(group_id)))
-                .set(groups::deleted_at.eq(now_ms()))
+        // One transaction: the Delete is queued if and only if the group
+        // is retired.
+        self.transaction(|tx| {
+            tx.enqueue(group_id, delete_id, delete_body, targets)?;
+            let mut pooled = tx.conn()?;
+            let conn: &mut DbConn = &mut pooled;
+            conn.transaction::<(), DbError, _>(|conn| {
+                diesel::update(groups::table.filter(groups::id.eq(group_id)))
+                    .set(groups::deleted_at.eq(now_ms()))
+                    .execute(conn)?;
+                diesel::delete(memberships::table.filter(memberships::group_id.eq(group_id)))
+                    .execute(conn)?;
+                diesel::delete(allows::table.filter(allows::group_id.eq(group_id)))
+                    .execute(conn)?;
+                // Its Blocks end with it (the actor is gone): nothing to lift.
+                diesel::delete(
+                    super::schema::group_blocks::table
+                        .filter(super::schema::group_blocks::group_id.eq(group_id)),
+                )
                 .execute(conn)?;
-            diesel::delete(memberships::table.filter(memberships::group_id.eq(group_id)))
+                diesel::delete(posts::table.filter(posts::group_id.eq(group_id))).execute(conn)?;
+                diesel::delete(
+                    inbox_activities::table.filter(inbox_activities::group_id.eq(group_id)),
+                )
                 .execute(conn)?;
-            diesel::delete(allows::table.filter(allows::group_id.eq(group_id))).execute(conn)?;
-            diesel::delete(posts::table.filter(posts::group_id.eq(group_id))).execute(conn)?;
-            diesel::delete(inbox_activities::table.filter(inbox_activities::group_id.eq(group_id)))
+                // Deliveries go with their activity (ON DELETE CASCADE).
+                diesel::delete(
+                    outgoing_activities::table
+                        .filter(outgoing_activities::group_id.eq(group_id))
+                        .filter(outgoing_activities::activity_id.ne(delete_id)),
+                )
                 .execute(conn)?;
-            // Deliveries go with their activity (ON DELETE CASCADE).
-            diesel::delete(
-                outgoing_activities::table
-                    .filter(outgoing_activities::group_id.eq(group_id))
-                    .filter(outgoing_activities::activity_id.ne(delete_id)),
-            )
-            .execute(conn)?;
-            Ok(())
+                Ok(())
+            })
         })
     }
 }

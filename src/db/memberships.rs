@@ -62,6 +62,7 @@ impl Db {
             .do_update()
             .set(update)
             .execute(c))?;
+        drop(conn);
         if state == APPROVED {
             self.set_membership_state(group_id, actor_uri, APPROVED)?;
         }

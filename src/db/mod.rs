@@ -6,6 +6,7 @@
 //! SQLite or PostgreSQL at run time through diesel's `MultiConnection`.
 
 mod actors;
+mod answers;
 mod blocks;
 mod connection;
 mod group_deletion;
@@ -15,21 +16,26 @@ mod inbox;
 mod instance;
 pub mod memberships;
 mod posts;
+mod publishing;
 pub mod queue;
 mod queue_status;
 pub mod schema;
 mod superseded;
+mod transaction;
 
 pub use actors::RemoteActor;
+pub use answers::{GroupBlock, Outgoing, Removal};
 pub use connection::{init_tls, Backend, DbConn};
 pub use groups::{Group, NewGroup};
 pub use inbox::IncomingActivity;
 pub use memberships::{Membership, MembershipView};
 pub use posts::{NewPost, Post};
+pub use publishing::Published;
 pub use queue::{DueDelivery, Target};
 pub use queue_status::HostStatus;
+pub use transaction::Conn;
 
-use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::r2d2::{ConnectionManager, Pool};
 use thiserror::Error;
 
 /// Errors from the storage layer, kept apart from diesel's so callers can
@@ -55,6 +61,8 @@ pub type DbResult<T> = Result<T, DbError>;
 pub struct Db {
     pool: Pool<ConnectionManager<DbConn>>,
     backend: Backend,
+    /// Set inside `Db::transaction`: the one connection every method uses.
+    pinned: Option<transaction::Pinned>,
 }
 
 impl Db {
@@ -69,7 +77,11 @@ impl Db {
     /// Connects without touching the schema (for `demesh migrate`).
     pub fn open(database_url: &str) -> anyhow::Result<Db> {
         let (backend, pool) = connection::open_pool(database_url)?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            pinned: None,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -80,10 +92,6 @@ impl Db {
     pub fn migrate(&self) -> anyhow::Result<usize> {
         let mut conn = self.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
         connection::run_migrations(&mut conn)
-    }
-
-    pub(crate) fn conn(&self) -> DbResult<PooledConnection<ConnectionManager<DbConn>>> {
-        Ok(self.pool.get()?)
     }
 
     /// Runs blocking database work off the async executor.

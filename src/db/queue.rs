@@ -160,6 +160,7 @@ impl Db {
             .filter(deliveries::state.eq(PENDING))
             .filter(deliveries::next_attempt_at.le(now))
             .filter(deliveries::locked_until.lt(now))
+            .filter(deliveries::after_delivery.is_null())
             .order(deliveries::next_attempt_at.asc())
             .limit(limit)
             .select(deliveries::id)
@@ -249,6 +250,12 @@ impl Db {
                     ))
                     .execute(conn)?;
             }
+            let ended: Vec<i64> = attempts
+                .iter()
+                .filter(|a| a.next_attempt_at.is_none())
+                .map(|a| a.id)
+                .collect();
+            super::answers::release_waiting(conn, &ended, now)?;
             for a in attempts.iter().filter(|a| a.park) {
                 super::hosts::park(conn, &a.host, a.error.as_deref().unwrap_or_default())?;
             }

@@ -112,6 +112,28 @@ diesel::table! {
         created_at -> BigInt,
         updated_at -> BigInt,
         sync_digest -> Nullable<Text>,
+        after_delivery -> Nullable<BigInt>,
+        chain -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    group_blocks (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        actor_uri -> Text,
+        block_id -> Text,
+        block_json -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    deleted_originals (id) {
+        id -> BigInt,
+        original_id -> Text,
+        author_uri -> Text,
+        deleted_at -> BigInt,
     }
 }
 
@@ -145,6 +167,7 @@ diesel::joinable!(memberships -> groups (group_id));
 diesel::joinable!(allows -> groups (group_id));
 diesel::joinable!(deliveries -> outgoing_activities (activity_id));
 diesel::joinable!(outgoing_activities -> groups (group_id));
+diesel::joinable!(group_blocks -> groups (group_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     unavailable_hosts,
@@ -157,4 +180,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     outgoing_activities,
     deliveries,
     posts,
+    group_blocks,
+    deleted_originals,
 );

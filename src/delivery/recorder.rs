@@ -14,6 +14,7 @@
 
 use crate::db::queue::Attempt;
 use crate::db::Db;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
@@ -25,6 +26,12 @@ const TRIES: u32 = 3;
 /// An attempt, and who to tell once it is written (or given up on).
 type Pending = (Attempt, oneshot::Sender<()>);
 
+/// What ends the memberships of an account whose inbox answered 410 Gone,
+/// run in the transaction that records the result (the removal's
+/// activities are queued with it). Given by the server's wiring, which
+/// knows the membership rules.
+pub type OnGone = Arc<dyn Fn(&Db, &str) -> anyhow::Result<()> + Send + Sync>;
+
 #[derive(Clone)]
 pub struct Recorder {
     tx: mpsc::UnboundedSender<Pending>,
@@ -32,9 +39,9 @@ pub struct Recorder {
 
 impl Recorder {
     /// Starts the recorder task on the current runtime.
-    pub fn spawn(db: Db) -> Recorder {
+    pub fn spawn(db: Db, on_gone: OnGone) -> Recorder {
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(db, rx));
+        tokio::spawn(run(db, rx, on_gone));
         Recorder { tx }
     }
 
@@ -51,14 +58,42 @@ impl Recorder {
     }
 }
 
-async fn run(db: Db, mut rx: mpsc::UnboundedReceiver<Pending>) {
+/// Records a batch; the memberships of accounts gone (410) end with the
+/// full removal in the same transaction. Should that removal fail, the
+/// results are recorded without it (the memberships still end): a result
+/// not written would make its delivery go out again.
+fn record(db: &Db, attempts: &[Attempt], on_gone: &OnGone) -> crate::db::DbResult<()> {
+    let gone: Vec<&String> = attempts
+        .iter()
+        .filter_map(|a| a.gone_actor.as_ref())
+        .collect();
+    if gone.is_empty() {
+        return db.record_attempts(attempts);
+    }
+    let with_removal = db.transaction(|tx| {
+        for actor in &gone {
+            on_gone(tx, actor)?;
+        }
+        tx.record_attempts(attempts)?;
+        Ok::<_, anyhow::Error>(())
+    });
+    match with_removal {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            tracing::warn!(error = %format!("{e:#}"), "cannot queue the removal of a gone account; ending its memberships only");
+            db.record_attempts(attempts)
+        }
+    }
+}
+
+async fn run(db: Db, mut rx: mpsc::UnboundedReceiver<Pending>, on_gone: OnGone) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (attempts, waiting): (Vec<Attempt>, Vec<_>) = batch.drain(..).unzip();
         let attempts = std::sync::Arc::new(attempts);
         for attempt in 1..=TRIES {
-            let chunk = attempts.clone();
-            match db.call(move |db| db.record_attempts(&chunk)).await {
+            let (chunk, hook) = (attempts.clone(), on_gone.clone());
+            match db.call(move |db| record(db, &chunk, &hook)).await {
                 Ok(()) => break,
                 Err(e) if attempt < TRIES => {
                     tracing::warn!(error = %e, "cannot record delivery results; trying again");

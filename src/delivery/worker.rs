@@ -43,7 +43,9 @@ impl Limits {
     }
 }
 
-pub async fn run(state: AppState) {
+/// Runs the delivery worker; `on_gone` ends the memberships of accounts
+/// whose inbox answers 410 (see `Recorder`).
+pub async fn run(state: AppState, on_gone: super::recorder::OnGone) {
     // A claimed delivery stays ours this long; a crashed worker's claims
     // are taken over after it (Config::delivery_lease_secs).
     let lease_ms =
@@ -51,7 +53,7 @@ pub async fn run(state: AppState) {
     let limits = Limits {
         per_host: Arc::default(),
         keys: Arc::default(),
-        recorder: Recorder::spawn(state.db.clone()),
+        recorder: Recorder::spawn(state.db.clone(), on_gone),
     };
     let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     loop {

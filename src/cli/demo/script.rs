@@ -194,18 +194,31 @@ pub async fn walk(steps: &mut Steps, cast: &Cast<'_>) -> anyhow::Result<()> {
 
     steps
         .run("a removal (admin removes carol)", async {
-            membership::reject(&state.db, &state.urls, cast.group, &carol.actor_id())?;
+            membership::end(
+                &state.db,
+                &state.urls,
+                cast.group,
+                &carol.actor_id(),
+                membership::Ending::Remove,
+            )?;
             state.wake_delivery.notify_one();
-            carol
-                .wait_for("the Reject of its Follow", |a| {
-                    a["type"] == "Reject" && a["actor"] == group_id
-                })
-                .await?;
+            // Reject ends the follow on Mastodon; the Block ends it on
+            // servers that ignore a Reject of an accepted follow
+            // (GoToSocial); the Undo{Block} follows it, as a removal is no ban.
+            for (what, kind) in [
+                ("the Reject of its Follow", "Reject"),
+                ("the group's Block", "Block"),
+                ("the Undo of the Block", "Undo"),
+            ] {
+                carol
+                    .wait_for(what, |a| a["type"] == kind && a["actor"] == group_id)
+                    .await?;
+            }
             let left = state
                 .db
                 .list_memberships(Some(cast.group.id), memberships::APPROVED)?;
             ensure!(left.len() == 2, "{} members left, not 2", left.len());
-            println!("      carol's server got Reject{{Follow}}; alice and bob remain");
+            println!("      carol's server got Reject{{Follow}}, Block, then Undo{{Block}}; alice and bob remain");
             Ok(())
         })
         .await?;
