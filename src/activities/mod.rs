@@ -6,6 +6,7 @@ mod create;
 mod delete;
 mod follow;
 mod moved;
+pub mod retry;
 mod undo;
 mod update;
 pub mod worker;

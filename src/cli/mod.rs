@@ -3,6 +3,7 @@
 
 mod block;
 mod group;
+mod inbox;
 mod member;
 mod output;
 mod post;
@@ -117,6 +118,20 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Stored incoming activities not processed yet, or given up on
+    #[command(
+        long_about = "Stored incoming activities not processed yet: waiting for the worker, or \
+                      retrying after a failure (with backoff, up to 15 attempts over about 6 \
+                      hours). With --failed, those whose retries ran out, with their error; \
+                      they are never retried."
+    )]
+    Inbox {
+        /// List the activities given up on instead
+        #[arg(long)]
+        failed: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 impl GlobalArgs {
@@ -147,6 +162,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Block(cmd) => block::run(config, cmd),
         Command::Post(cmd) => post::run(config, cmd),
         Command::Queue { json } => queue::run(config, json),
+        Command::Inbox { failed, json } => inbox::run(config, failed, json),
     }
 }
 

@@ -31,10 +31,12 @@ pub struct DueDelivery {
     pub attempts: i32,
     pub body: String,
     pub group_name: String,
-    /// The claim's expiry as set by the claim: the token that proves the
-    /// claim is still ours when it is renewed.
+    /// The claim's expiry as set by the claim.
     pub locked_until: i64,
     pub sync_digest: Option<String>,
+    /// The claim's token, which proves the claim is still ours when it is
+    /// renewed (see `db::claim`).
+    pub claim_token: String,
 }
 
 /// The result of one delivery attempt, to be recorded.
@@ -165,8 +167,8 @@ impl Db {
             .select(deliveries::id)
             .load(conn)?;
         // One statement claims the batch; the token says which of the
-        // candidates this worker won (see `claim_token`).
-        let token = super::claim_token(now, lease_ms);
+        // candidates this worker won (see `db::claim`).
+        let token = super::claim_token()?;
         conn.transaction::<_, DbError, _>(|conn| {
             Ok(diesel::update(
                 deliveries::table
@@ -174,12 +176,15 @@ impl Db {
                     .filter(deliveries::state.eq(PENDING))
                     .filter(deliveries::locked_until.lt(now)),
             )
-            .set(deliveries::locked_until.eq(token))
+            .set((
+                deliveries::locked_until.eq(now + lease_ms),
+                deliveries::claim_token.eq(&token),
+            ))
             .execute(conn)?)
         })?;
         let claimed: Vec<i64> = deliveries::table
             .filter(deliveries::id.eq_any(&candidates))
-            .filter(deliveries::locked_until.eq(token))
+            .filter(deliveries::claim_token.eq(&token))
             .select(deliveries::id)
             .load(conn)?;
         Ok(deliveries::table
@@ -195,26 +200,26 @@ impl Db {
                 groups::name,
                 deliveries::locked_until,
                 deliveries::sync_digest,
+                deliveries::claim_token,
             ))
             .load::<DueDelivery>(conn)?)
     }
 
     /// Renews a claim just before sending, if it is still ours (no other
-    /// worker took it over after it expired). Returns the new token, or
-    /// `None`: then the delivery belongs to someone else and must not be
-    /// sent from here.
-    pub fn renew_claim(&self, id: i64, token: i64, lease_ms: i64) -> DbResult<Option<i64>> {
+    /// worker took it over after it expired). Returns whether it was:
+    /// if not, the delivery belongs to someone else and must not be sent
+    /// from here.
+    pub fn renew_claim(&self, id: i64, token: &str, lease_ms: i64) -> DbResult<bool> {
         let mut conn = self.conn()?;
-        let renewed = (now_ms() + lease_ms).max(token + 1);
         let n = diesel::update(
             deliveries::table
                 .filter(deliveries::id.eq(id))
                 .filter(deliveries::state.eq(PENDING))
-                .filter(deliveries::locked_until.eq(token)),
+                .filter(deliveries::claim_token.eq(token)),
         )
-        .set(deliveries::locked_until.eq(renewed))
+        .set(deliveries::locked_until.eq(now_ms() + lease_ms))
         .execute(&mut *conn)?;
-        Ok((n == 1).then_some(renewed))
+        Ok(n == 1)
     }
 
     /// Records finished attempts in one transaction: one commit for a
@@ -243,6 +248,7 @@ impl Db {
                         deliveries::attempts.eq(deliveries::attempts + 1),
                         deliveries::next_attempt_at.eq(a.next_attempt_at.unwrap_or(now)),
                         deliveries::locked_until.eq(0),
+                        deliveries::claim_token.eq(""),
                         deliveries::last_status.eq(a.status.map(i32::from)),
                         deliveries::last_error.eq(a.error.as_deref()),
                         deliveries::updated_at.eq(now),
@@ -271,19 +277,28 @@ impl Db {
         })
     }
 
-    /// Releases every lease. Only for a single-process (SQLite) start-up,
+    /// Releases every claim. Only for a single-process (SQLite) start-up,
     /// where no other worker can hold one: what a crash left claimed goes
-    /// out again at once instead of after the lease.
+    /// out again at once instead of after the lease. A stored activity
+    /// waiting out its backoff is not claimed, and keeps waiting.
     pub fn release_all_leases(&self) -> DbResult<()> {
+        use super::schema::inbox_activities;
         let mut conn = self.conn()?;
-        diesel::update(deliveries::table.filter(deliveries::locked_until.gt(0)))
-            .set(deliveries::locked_until.eq(0))
+        diesel::update(deliveries::table.filter(deliveries::claim_token.ne("")))
+            .set((
+                deliveries::locked_until.eq(0),
+                deliveries::claim_token.eq(""),
+            ))
             .execute(&mut *conn)?;
         diesel::update(
-            super::schema::inbox_activities::table
-                .filter(super::schema::inbox_activities::processed_at.is_null()),
+            inbox_activities::table
+                .filter(inbox_activities::processed_at.is_null())
+                .filter(inbox_activities::claim_token.ne("")),
         )
-        .set(super::schema::inbox_activities::locked_until.eq(0))
+        .set((
+            inbox_activities::locked_until.eq(0),
+            inbox_activities::claim_token.eq(""),
+        ))
         .execute(&mut *conn)?;
         Ok(())
     }

@@ -39,6 +39,7 @@ impl Db {
             .first(&mut *conn)?;
         let backlog: i64 = inbox_activities::table
             .filter(inbox_activities::processed_at.is_null())
+            .filter(inbox_activities::failed_at.is_null())
             .count()
             .get_result(&mut *conn)?;
         let age = oldest.map_or(0.0, |t| (now_ms() - t).max(0) as f64 / 1000.0);

@@ -83,6 +83,10 @@ diesel::table! {
         processed_at -> Nullable<BigInt>,
         outcome -> Nullable<Text>,
         locked_until -> BigInt,
+        claim_token -> Text,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        failed_at -> Nullable<BigInt>,
     }
 }
 
@@ -112,6 +116,7 @@ diesel::table! {
         created_at -> BigInt,
         updated_at -> BigInt,
         sync_digest -> Nullable<Text>,
+        claim_token -> Text,
     }
 }
 

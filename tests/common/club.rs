@@ -20,8 +20,17 @@ pub struct Club {
 }
 
 pub async fn club(backend: Backend) -> Club {
+    club_configured(backend, |_| {}).await
+}
+
+/// The club, on a server whose test configuration `adjust` changed.
+pub async fn club_configured(
+    backend: Backend,
+    adjust: impl FnOnce(&mut demesh::config::Config),
+) -> Club {
     let db = TestDb::new(backend);
-    let s = TestServer::start(&db).await;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let s = TestServer::start_configured(&db, listener, adjust).await;
     s.cli(&["group", "create", "club"]).ok();
     let group = s.url("/groups/club");
     let (a, b) = (FakeRemote::start(), FakeRemote::start());

@@ -5,6 +5,7 @@
 pub mod backends;
 pub mod club;
 pub mod fake_remote;
+pub mod wait;
 
 use demesh::config::{Config, FileConfig, Overrides};
 use demesh::db::Db;
