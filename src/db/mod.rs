@@ -25,6 +25,7 @@ pub use actors::RemoteActor;
 pub(crate) use claim::claim_token;
 pub use connection::{init_tls, Backend, DbConn};
 pub use groups::{Group, NewGroup};
+pub use hosts::ProbeDue;
 pub use inbox::IncomingActivity;
 pub use inbox_retries::StoredActivity;
 pub use memberships::{Membership, MembershipView};

@@ -8,6 +8,8 @@ use diesel::prelude::*;
 pub const PENDING: &str = "pending";
 pub const DELIVERED: &str = "delivered";
 pub const FAILED: &str = "failed";
+/// For a parked server: not sent until it is back (see `hosts`).
+pub const HELD: &str = "held";
 
 /// Where one copy goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,7 +102,7 @@ impl Db {
                 .filter(outgoing_activities::activity_id.eq(activity_id))
                 .select(outgoing_activities::id)
                 .first(conn)?;
-            // Parked servers get their row, already failed, and no send.
+            // Parked servers get their row, held until they are back.
             let hosts: Vec<String> = targets.iter().map(|t| host_of(&t.inbox)).collect();
             let parked = super::hosts::parked_among(conn, Some(&hosts))?;
             let rows: Vec<_> = targets
@@ -113,10 +115,14 @@ impl Db {
                         deliveries::inbox.eq(&t.inbox),
                         deliveries::host.eq(host.clone()),
                         deliveries::recipient.eq(&t.recipient),
-                        deliveries::state.eq(if parked_since.is_some() { FAILED } else { PENDING }),
+                        deliveries::state.eq(if parked_since.is_some() {
+                            HELD
+                        } else {
+                            PENDING
+                        }),
                         deliveries::last_error.eq(parked_since.map(|since| {
                             format!(
-                                "not sent: server unavailable since {} (sent to again once it is back)",
+                                "held: server unavailable since {} (sent once it is back)",
                                 crate::documents::rfc3339(*since)
                             )
                         })),

@@ -1,7 +1,7 @@
 //! What the delivery queue looks like from outside: per-server totals
 //! for `demesh queue`, gauges for `/metrics`.
 
-use super::queue::{DELIVERED, PENDING};
+use super::queue::{DELIVERED, HELD, PENDING};
 use super::schema::deliveries;
 use super::{now_ms, Db, DbResult};
 use diesel::prelude::*;
@@ -13,6 +13,8 @@ pub struct HostStatus {
     pub pending: i64,
     pub delivered: i64,
     pub failed: i64,
+    /// Queued while the server was parked; sent once it is back.
+    pub held: i64,
     pub oldest_pending_at: Option<i64>,
     pub next_attempt_at: Option<i64>,
     pub last_error: Option<String>,
@@ -75,6 +77,7 @@ impl Db {
                     s.next_attempt_at = next;
                 }
                 DELIVERED => s.delivered = n,
+                HELD => s.held = n,
                 _ => s.failed += n,
             }
         }

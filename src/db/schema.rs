@@ -142,6 +142,8 @@ diesel::table! {
         host -> Text,
         since -> BigInt,
         last_error -> Text,
+        probes -> Integer,
+        next_probe_at -> BigInt,
     }
 }
 

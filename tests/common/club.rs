@@ -99,9 +99,11 @@ pub fn creates(server: &FakeRemote) -> Vec<Received> {
     server.of_kind("Create")
 }
 
-/// Lets the workers run, then asserts nothing new arrived at `server`.
-pub async fn nothing_more(server: &FakeRemote, before: usize) {
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+/// Waits until the server has processed what it was sent and recorded
+/// every due delivery (see `wait::settled`), then asserts nothing new
+/// arrived at `server`.
+pub async fn nothing_more(s: &TestServer, server: &FakeRemote, before: usize) {
+    super::wait::settled(s).await;
     assert_eq!(
         server.received().len(),
         before,

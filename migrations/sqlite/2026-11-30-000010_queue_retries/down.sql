@@ -1,5 +1,34 @@
+CREATE TABLE deliveries_old (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    activity_id BIGINT NOT NULL REFERENCES outgoing_activities (id) ON DELETE CASCADE,
+    inbox TEXT NOT NULL,
+    host TEXT NOT NULL,
+    recipient TEXT,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    locked_until BIGINT NOT NULL DEFAULT 0,
+    last_status INTEGER,
+    last_error TEXT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    sync_digest TEXT,
+    UNIQUE (activity_id, inbox)
+);
+INSERT INTO deliveries_old (id, activity_id, inbox, host, recipient, state, attempts,
+        next_attempt_at, locked_until, last_status, last_error, created_at, updated_at,
+        sync_digest)
+    SELECT id, activity_id, inbox, host, recipient,
+        CASE WHEN state = 'held' THEN 'failed' ELSE state END,
+        attempts, next_attempt_at, locked_until, last_status, last_error, created_at,
+        updated_at, sync_digest
+    FROM deliveries;
+DROP TABLE deliveries;
+ALTER TABLE deliveries_old RENAME TO deliveries;
+CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
+ALTER TABLE unavailable_hosts DROP COLUMN next_probe_at;
+ALTER TABLE unavailable_hosts DROP COLUMN probes;
 ALTER TABLE inbox_activities DROP COLUMN failed_at;
 ALTER TABLE inbox_activities DROP COLUMN last_error;
 ALTER TABLE inbox_activities DROP COLUMN attempts;
-ALTER TABLE deliveries DROP COLUMN claim_token;
 ALTER TABLE inbox_activities DROP COLUMN claim_token;
