@@ -123,6 +123,7 @@ fn start_workers(state: &AppState) -> anyhow::Result<Vec<tokio::task::JoinHandle
         tokio::spawn(crate::activities::worker::run(state.clone())),
         tokio::spawn(crate::delivery::worker::run(state.clone())),
         tokio::spawn(crate::delivery::probe::run(state.clone())),
+        tokio::spawn(crate::delivery::refresh::run(state.clone())),
     ])
 }
 

@@ -20,6 +20,7 @@ mod posts;
 pub mod queue;
 mod queue_status;
 pub mod schema;
+mod stale_actors;
 
 pub use actors::RemoteActor;
 pub(crate) use claim::claim_token;

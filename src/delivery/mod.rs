@@ -4,5 +4,6 @@
 pub mod backoff;
 pub mod probe;
 pub mod recorder;
+pub mod refresh;
 pub mod sync;
 pub mod worker;

@@ -4,5 +4,6 @@
 pub mod actor;
 pub mod client;
 pub mod guard;
+pub mod profile;
 
 pub use client::{Client, FetchError};
