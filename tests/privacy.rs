@@ -254,7 +254,7 @@ async fn leak_guard_warns_or_rejects(backend: Backend) {
     assert_eq!(c.a.post("alice", &c.s.url("/inbox"), &post).await, 202);
     let note = copy_of(&c, post["object"]["id"].as_str().unwrap()).await;
     arrived(&c.b, "Create", &note).await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    common::wait::settled(&c.s).await;
     assert_eq!(notices(&c), 4);
     c.s.stop().await;
 }

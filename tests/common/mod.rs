@@ -28,6 +28,22 @@ pub fn postgres_admin_url() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// Whether PostgreSQL tests run. Without `DEMESH_TEST_DATABASE_URL` they
+/// are skipped, unless `DEMESH_TEST_REQUIRE_POSTGRES` is set (CI sets
+/// it): then a skip would hide an untested backend, and fails instead.
+pub fn postgres_or_skip() -> bool {
+    if postgres_admin_url().is_some() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("DEMESH_TEST_REQUIRE_POSTGRES").is_none(),
+        "DEMESH_TEST_REQUIRE_POSTGRES is set but DEMESH_TEST_DATABASE_URL is not: \
+         this PostgreSQL test would be skipped"
+    );
+    eprintln!("skipped: set DEMESH_TEST_DATABASE_URL to run on PostgreSQL");
+    false
+}
+
 /// A database that exists for one test only.
 pub struct TestDb {
     pub url: String,
