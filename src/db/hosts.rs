@@ -31,6 +31,11 @@ impl Db {
     pub fn unpark_host(&self, host: &str) -> DbResult<bool> {
         let mut pooled = self.conn()?;
         let conn: &mut DbConn = &mut pooled;
+        // Every processed activity asks: one read in the usual case (not
+        // parked), the transaction only when there is something to undo.
+        if parked_among(conn, Some(&[host.to_string()]))?.is_empty() {
+            return Ok(false);
+        }
         let n = conn.transaction::<_, DbError, _>(|c| unpark_all(c, &[host.to_string()]))?;
         Ok(n > 0)
     }

@@ -1,3 +1,4 @@
+DROP INDEX remote_actors_fetched_at;
 UPDATE deliveries SET state = 'failed' WHERE state = 'held';
 ALTER TABLE deliveries DROP CONSTRAINT deliveries_state_check;
 ALTER TABLE deliveries ADD CONSTRAINT deliveries_state_check

@@ -20,3 +20,5 @@ ALTER TABLE deliveries ADD CONSTRAINT deliveries_state_check
     CHECK (state IN ('pending', 'delivered', 'failed', 'held'));
 UPDATE deliveries SET state = 'held'
     WHERE state = 'failed' AND last_error LIKE 'not sent: server unavailable%';
+-- The refresher looks for members' actors fetched over a day ago.
+CREATE INDEX remote_actors_fetched_at ON remote_actors (fetched_at);

@@ -1,3 +1,4 @@
+DROP INDEX remote_actors_fetched_at;
 CREATE TABLE deliveries_old (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     activity_id BIGINT NOT NULL REFERENCES outgoing_activities (id) ON DELETE CASCADE,

@@ -47,3 +47,5 @@ INSERT INTO deliveries_new (id, activity_id, inbox, host, recipient, state, atte
 DROP TABLE deliveries;
 ALTER TABLE deliveries_new RENAME TO deliveries;
 CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
+-- The refresher looks for members' actors fetched over a day ago.
+CREATE INDEX remote_actors_fetched_at ON remote_actors (fetched_at);
