@@ -37,8 +37,9 @@ impl Metrics {
     }
 
     /// The exposition text; `queue` is (pending deliveries, age in seconds
-    /// of the oldest, unprocessed incoming activities).
-    pub fn render(&self, queue: (i64, f64, i64)) -> String {
+    /// of the oldest, unprocessed incoming activities); `inbox_failed`:
+    /// stored activities whose retries ran out (`demesh inbox --failed`).
+    pub fn render(&self, queue: (i64, f64, i64), inbox_failed: i64) -> String {
         let mut out = String::new();
         out.push_str("# HELP demesh_inbox_requests_total Inbox POSTs by response status.\n");
         out.push_str("# TYPE demesh_inbox_requests_total counter\n");
@@ -76,6 +77,11 @@ impl Metrics {
         out.push_str("# HELP demesh_inbox_backlog Stored incoming activities not yet processed.\n");
         out.push_str("# TYPE demesh_inbox_backlog gauge\n");
         let _ = writeln!(out, "demesh_inbox_backlog {incoming}");
+        out.push_str(
+            "# HELP demesh_inbox_failed Stored incoming activities whose retries ran out.\n",
+        );
+        out.push_str("# TYPE demesh_inbox_failed gauge\n");
+        let _ = writeln!(out, "demesh_inbox_failed {inbox_failed}");
         out
     }
 }
@@ -92,7 +98,7 @@ mod tests {
         m.inbox_status(401);
         m.delivery("delivered", "a.example");
         m.delivery("retry", "b.example");
-        let text = m.render((3, 12.5, 1));
+        let text = m.render((3, 12.5, 1), 2);
         assert!(text.contains("demesh_inbox_requests_total{status=\"202\"} 2\n"));
         assert!(text.contains("demesh_inbox_requests_total{status=\"401\"} 1\n"));
         assert!(text.contains("demesh_deliveries_total{outcome=\"retry\"} 1\n"));
@@ -100,5 +106,7 @@ mod tests {
         assert!(!text.contains("server=\"a.example\""));
         assert!(text.contains("demesh_queue_pending 3\n"));
         assert!(text.contains("demesh_queue_oldest_pending_seconds 12.500\n"));
+        assert!(text.contains("demesh_inbox_backlog 1\n"));
+        assert!(text.contains("demesh_inbox_failed 2\n"));
     }
 }

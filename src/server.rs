@@ -125,6 +125,8 @@ fn start_workers(state: &AppState) -> anyhow::Result<Vec<tokio::task::JoinHandle
             state.clone(),
             gone_hook(state.urls.clone()),
         )),
+        tokio::spawn(crate::delivery::probe::run(state.clone())),
+        tokio::spawn(crate::delivery::refresh::run(state.clone())),
     ])
 }
 

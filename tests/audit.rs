@@ -9,7 +9,6 @@ use common::club::{alice_posts, arrived, club};
 use common::fake_remote::FakeRemote;
 use common::{Backend, TestDb, TestServer};
 use std::net::TcpListener;
-use std::time::Duration;
 
 async fn strangers_learn_nothing_private(backend: Backend) {
     let c = club(backend).await;
@@ -26,7 +25,7 @@ async fn strangers_learn_nothing_private(backend: Backend) {
         outside.post("frank", &c.s.url("/inbox"), &follow).await,
         202
     );
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    common::wait::settled(&c.s).await;
 
     let secrets = [
         c.a.actor_id("alice"),
@@ -157,7 +156,7 @@ async fn health_and_metrics(backend: Backend) {
     remote.wait_for("Accept").await;
     let unsigned = http.post(s.url("/inbox")).body("{}").send().await.unwrap();
     assert_eq!(unsigned.status().as_u16(), 400);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    common::wait::settled(&s).await;
 
     for auth in [None, Some("Bearer wrong")] {
         let mut req = http.get(s.url("/metrics"));

@@ -7,7 +7,7 @@ mod common;
 use common::club::{arrived, club, copy_of, nothing_more};
 use common::fake_remote::FakeRemote;
 use common::{exec_sql, Backend, TestDb, TestServer};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::net::TcpListener;
 use std::time::Duration;
 
@@ -272,35 +272,49 @@ async fn servers_given_up_on_are_parked_until_they_return(backend: Backend) {
         "{parked}"
     );
 
-    // Nothing more is sent to it: the next post's delivery fails at once.
+    // Nothing more is sent to it: the next post's delivery is held.
     let before = c.b.received().len();
     let post = posts("71");
     assert_eq!(c.a.post("alice", &c.s.url("/inbox"), &post).await, 202);
-    let note = copy_of(&c, post["object"]["id"].as_str().unwrap()).await;
-    arrived(&c.a, "Create", &note).await;
-    nothing_more(&c.b, before).await;
+    let held = copy_of(&c, post["object"]["id"].as_str().unwrap()).await;
+    arrived(&c.a, "Create", &held).await;
+    nothing_more(&c.s, &c.b, before).await;
     let parked = b_status(&c);
-    assert_eq!(parked["failed"], 2, "{parked}");
+    assert_eq!(
+        (parked["failed"].clone(), parked["held"].clone()),
+        (json!(1), json!(1)),
+        "{parked}"
+    );
     assert!(
-        parked["last_error"]
-            .as_str()
-            .unwrap()
-            .starts_with("not sent"),
+        parked["last_error"].as_str().unwrap().starts_with("held"),
         "{parked}"
     );
     let text = c.s.cli(&["queue"]).ok().to_string();
     assert!(text.contains("unavailable since"), "{text}");
 
-    // bob's server is back (it sends bob's post): delivering to it again.
+    // bob's server is back (it sends bob's post): delivering to it again,
+    // the held post first.
     let bobs =
         c.b.fixture("mastodon_direct.json", "bob", &c.group, "72", "");
     assert_eq!(c.b.post("bob", &c.s.url("/inbox"), &bobs).await, 202);
     copy_of(&c, bobs["object"]["id"].as_str().unwrap()).await;
+    assert!(arrived(&c.b, "Create", &held).await.verified);
     assert!(b_status(&c)["unavailable_since"].is_null());
     let post = posts("73");
     assert_eq!(c.a.post("alice", &c.s.url("/inbox"), &post).await, 202);
     let note = copy_of(&c, post["object"]["id"].as_str().unwrap()).await;
     assert!(arrived(&c.b, "Create", &note).await.verified);
+    common::wait::settled(&c.s).await;
+    let status = b_status(&c);
+    assert_eq!(status["held"], 0, "{status}");
+    let copies = c.b.of_kind("Create");
+    assert_eq!(
+        copies
+            .iter()
+            .filter(|r| r.activity["object"]["id"] == held)
+            .count(),
+        1
+    );
     c.s.stop().await;
 }
 

@@ -74,7 +74,7 @@ async fn publish_is_one_effect(backend: Backend) {
     let note = copy_of(&c, post["object"]["id"].as_str().unwrap()).await;
     arrived(&c.a, "Create", &note).await;
     arrived(&c.b, "Create", &note).await;
-    nothing_more(&c.b, b0 + 1).await;
+    nothing_more(&c.s, &c.b, b0 + 1).await;
     assert_eq!(c.a.received().len(), a0 + 1, "{:?}", c.a.received());
     c.s.stop().await;
 }
@@ -104,12 +104,12 @@ async fn leak_note_is_part_of_the_effect(backend: Backend) {
     retry_inbox_now(&c.db.url);
     let note = copy_of(&c, post["object"]["id"].as_str().unwrap()).await;
     arrived(&c.b, "Create", &note).await;
-    nothing_more(&c.b, b0 + 1).await;
+    nothing_more(&c.s, &c.b, b0 + 1).await;
     wait_until("the copy and the note at alice's server", || {
         c.a.received().len() >= a0 + 2
     })
     .await;
-    nothing_more(&c.a, a0 + 2).await;
+    nothing_more(&c.s, &c.a, a0 + 2).await;
     let notes =
         c.a.of_kind("Create")
             .into_iter()
@@ -142,7 +142,7 @@ async fn moderator_removal_is_one_effect(backend: Backend) {
     assert!(out.contains("Delete queued"), "{out}");
     arrived(&c.b, "Delete", &note).await;
     arrived(&c.a, "Delete", &note).await;
-    nothing_more(&c.b, b0 + 1).await;
+    nothing_more(&c.s, &c.b, b0 + 1).await;
     assert_eq!(c.a.of_kind("Delete").len(), 1);
     c.s.stop().await;
 }
@@ -179,7 +179,7 @@ async fn approval_is_one_effect(backend: Backend) {
     c.s.cli(&["member", "approve", "club", &dave]).ok();
     c.b.wait_for("Accept").await;
     wait_until("the Accept", || c.b.received().len() > b0).await;
-    nothing_more(&c.b, b0 + 1).await;
+    nothing_more(&c.s, &c.b, b0 + 1).await;
     assert_eq!(kinds(&c.b)[b0..], ["Accept"]);
     c.s.stop().await;
 }
@@ -202,7 +202,7 @@ async fn removal_is_one_effect(backend: Backend) {
     c.s.cli(&["member", "remove", "club", &bob]).ok();
     assert_eq!(members(&c), 2);
     wait_until("Reject, Block, Undo", || c.b.received().len() >= b0 + 3).await;
-    nothing_more(&c.b, b0 + 3).await;
+    nothing_more(&c.s, &c.b, b0 + 3).await;
     assert_eq!(kinds(&c.b)[b0..], ["Reject", "Block", "Undo"]);
     c.s.stop().await;
 }
@@ -245,7 +245,7 @@ async fn move_is_one_effect(backend: Backend) {
         c.b.received().len() >= b0 + 3
     })
     .await;
-    nothing_more(&c.b, b0 + 3).await;
+    nothing_more(&c.s, &c.b, b0 + 3).await;
     assert_eq!(kinds(&c.b)[b0..], ["Reject", "Block", "Undo"]);
     assert_eq!(elsewhere.of_kind("Accept").len(), 1);
     assert_eq!(members(&c), 3, "newbob took bob's place");
@@ -266,7 +266,7 @@ async fn edit_is_one_effect(backend: Backend) {
     fault.clear();
     retry_inbox_now(&c.db.url);
     arrived(&c.b, "Update", &note).await;
-    nothing_more(&c.b, b0 + 1).await;
+    nothing_more(&c.s, &c.b, b0 + 1).await;
     c.s.stop().await;
 }
 
@@ -312,7 +312,7 @@ async fn finishing_may_fail_after_the_effect(backend: Backend) {
     arrived(&c.b, "Create", &copy).await;
     arrived(&c.b, "Update", &note).await;
     c.b.wait_for("Accept").await;
-    nothing_more(&c.b, b0 + 3).await;
+    nothing_more(&c.s, &c.b, b0 + 3).await;
     let mut got = kinds(&c.b)[b0..].to_vec();
     got.sort();
     assert_eq!(got, ["Accept", "Create", "Update"]);
@@ -335,7 +335,7 @@ async fn withdrawal_is_one_effect(backend: Backend) {
     fault.clear();
     retry_inbox_now(&c.db.url);
     arrived(&c.b, "Delete", &note).await;
-    nothing_more(&c.b, b0 + 1).await;
+    nothing_more(&c.s, &c.b, b0 + 1).await;
     c.s.stop().await;
 }
 
@@ -356,7 +356,7 @@ async fn block_is_one_effect(backend: Backend) {
     assert!(out.contains("1 membership(s)"), "{out}");
     assert_eq!(members(&c), 2);
     wait_until("Reject and Block", || c.b.received().len() >= b0 + 2).await;
-    nothing_more(&c.b, b0 + 2).await;
+    nothing_more(&c.s, &c.b, b0 + 2).await;
     assert_eq!(kinds(&c.b)[b0..], ["Reject", "Block"]);
     c.s.stop().await;
 }

@@ -393,7 +393,7 @@ async fn hostile_requests_get_their_status_and_change_nothing(backend: Backend) 
         202,
         "mallory asks to join"
     );
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    common::wait::settled(&c.s).await;
     let before = state(&c);
     let (a0, b0) = (c.a.received().len(), c.b.received().len());
     let all = cases(&c, &m, &note, &original);
@@ -429,8 +429,8 @@ async fn hostile_requests_get_their_status_and_change_nothing(backend: Backend) 
             );
         }
     }
-    // Give the workers time to process what was accepted.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Once the workers have processed what was accepted.
+    common::wait::settled(&c.s).await;
     assert_eq!(
         state(&c),
         before,

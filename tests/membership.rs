@@ -284,7 +284,7 @@ async fn gone_inbox_ends_membership(backend: Backend) {
             .await,
         202
     );
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    common::wait::settled(&s).await;
     remote.answer("/users/hal/inbox", &[410]);
     s.cli(&[
         "member",
@@ -405,7 +405,7 @@ async fn deleting_a_group_tells_member_servers(backend: Backend) {
     c.b.account("dan");
     let follow = c.b.follow("dan", &c.group, 9);
     c.b.post("dan", &c.s.url("/inbox"), &follow).await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    common::wait::settled(&c.s).await;
     assert_eq!(count_rows(&c.db.url, "memberships"), 0);
     c.s.stop().await;
 }

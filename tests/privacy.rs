@@ -48,8 +48,8 @@ async fn only_members_posts_reach_only_members(backend: Backend) {
     let other =
         c.a.fixture("mastodon_direct.json", "alice", &team, "22", "");
     assert_eq!(c.a.post("alice", &c.s.url("/inbox"), &other).await, 202);
-    nothing_more(&c.b, b0).await;
-    nothing_more(&c.a, a0).await;
+    nothing_more(&c.s, &c.b, b0).await;
+    nothing_more(&c.s, &c.a, a0).await;
     assert!(outside.of_kind("Create").is_empty());
     assert_eq!(post_count(&c).await, 0);
     let team_posts = c.s.cli(&["post", "list", "team", "--json"]).json();
@@ -84,7 +84,7 @@ async fn only_members_posts_reach_only_members(backend: Backend) {
     let note = copy_of(&c, post["object"]["id"].as_str().unwrap()).await;
     arrived(&c.b, "Create", &note).await;
     let b1 = c.b.received().len();
-    nothing_more(&c.b, b1).await;
+    nothing_more(&c.s, &c.b, b1).await;
     assert_eq!(post_count(&c).await, 1);
 
     // bob is removed: Reject{Follow}, Block and Undo{Block}, then nothing
@@ -106,7 +106,7 @@ async fn only_members_posts_reach_only_members(backend: Backend) {
         (post, note)
     };
     arrived(&c.a, "Create", &later).await;
-    nothing_more(&c.b, b2).await;
+    nothing_more(&c.s, &c.b, b2).await;
 
     // A blocked member's posts are refused at the door.
     c.s.cli(&["block", "add", &format!("@carol@{}", c.a.domain())])
@@ -237,7 +237,7 @@ async fn leak_guard_warns_or_rejects(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     assert_eq!(notices(&c), 4, "told why");
-    nothing_more(&c.b, b0).await;
+    nothing_more(&c.s, &c.b, b0).await;
     assert_eq!(
         c.s.cli(&["post", "list", "club", "--json"])
             .json()
@@ -255,7 +255,7 @@ async fn leak_guard_warns_or_rejects(backend: Backend) {
     assert_eq!(c.a.post("alice", &c.s.url("/inbox"), &post).await, 202);
     let note = copy_of(&c, post["object"]["id"].as_str().unwrap()).await;
     arrived(&c.b, "Create", &note).await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    common::wait::settled(&c.s).await;
     assert_eq!(notices(&c), 4);
     c.s.stop().await;
 }

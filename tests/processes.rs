@@ -8,7 +8,7 @@
 mod common;
 
 use common::fake_remote::FakeRemote;
-use common::{demesh_cli, postgres_admin_url, Backend, TestDb};
+use common::{demesh_cli, Backend, TestDb};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -80,8 +80,7 @@ async fn wait_for_all(fake: &FakeRemote, marker: &str, within: Duration) -> Hash
 
 #[actix_web::test]
 async fn workers_share_the_queue_and_survive_a_kill() {
-    if postgres_admin_url().is_none() {
-        eprintln!("skipped: set DEMESH_TEST_DATABASE_URL to run on PostgreSQL");
+    if !common::postgres_or_skip() {
         return;
     }
     let db = TestDb::new(Backend::Postgres);

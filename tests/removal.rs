@@ -76,12 +76,12 @@ async fn removal_blocks_then_unblocks_in_order(backend: Backend) {
     assert!(processed(&c, follow["id"].as_str().unwrap())
         .await
         .starts_with("accepted"));
-    nothing_more(&c.b, b0 + 2).await;
+    nothing_more(&c.s, &c.b, b0 + 2).await;
     assert_eq!(kinds(&c.b, b0), ["Reject", "Block"]);
 
     retry_deliveries_now(&c);
     received_at_least(&c.b, b0 + 5).await;
-    nothing_more(&c.b, b0 + 5).await;
+    nothing_more(&c.s, &c.b, b0 + 5).await;
     assert_eq!(
         kinds(&c.b, b0),
         ["Reject", "Block", "Block", "Undo", "Accept"]
@@ -114,7 +114,7 @@ async fn block_keeps_its_block_until_lifted(backend: Backend) {
     let (a0, b0) = (c.a.received().len(), c.b.received().len());
     c.s.cli(&["block", "add", &c.b.domain()]).ok();
     received_at_least(&c.b, b0 + 2).await;
-    nothing_more(&c.b, b0 + 2).await;
+    nothing_more(&c.s, &c.b, b0 + 2).await;
     assert_eq!(kinds(&c.b, b0), ["Reject", "Block"]);
     let block = c.b.received()[b0 + 1].activity.clone();
     assert_eq!(block["object"], c.b.actor_id("bob"));
@@ -129,7 +129,7 @@ async fn block_keeps_its_block_until_lifted(backend: Backend) {
     let undo = &c.b.received()[b0 + 2].activity;
     assert_eq!(undo["type"], "Undo");
     assert_eq!(undo["object"]["id"], block["id"]);
-    nothing_more(&c.b, b0 + 3).await;
+    nothing_more(&c.s, &c.b, b0 + 3).await;
     c.s.stop().await;
 }
 
@@ -151,7 +151,7 @@ async fn former_members_can_delete_but_not_edit(backend: Backend) {
     assert_eq!(c.a.post("alice", &c.s.url("/inbox"), &update).await, 202);
     let outcome = processed(&c, update["id"].as_str().unwrap()).await;
     assert_eq!(outcome, "ignored: Update from someone no longer a member");
-    nothing_more(&c.b, b0).await;
+    nothing_more(&c.s, &c.b, b0).await;
 
     let delete =
         c.a.fixture("mastodon_delete.json", "alice", &c.group, "1", "");
@@ -176,7 +176,7 @@ async fn delete_before_create_is_remembered(backend: Backend) {
     assert_eq!(c.a.post("alice", &c.s.url("/inbox"), &post).await, 202);
     let outcome = processed(&c, post["id"].as_str().unwrap()).await;
     assert!(outcome.contains("deleted by its author"), "{outcome}");
-    nothing_more(&c.b, b0).await;
+    nothing_more(&c.s, &c.b, b0).await;
     // Her other posts still go out.
     let other =
         c.a.fixture("mastodon_direct.json", "alice", &c.group, "8", "");
@@ -202,7 +202,7 @@ async fn gone_member_is_removed_everywhere(backend: Backend) {
     let (_, note) = alice_posts(&c, "1").await;
     arrived(&home, "Create", &note).await;
     received_at_least(&home, 5).await;
-    nothing_more(&home, 5).await;
+    nothing_more(&c.s, &home, 5).await;
     assert_eq!(
         kinds(&home, 0),
         ["Accept", "Create", "Reject", "Block", "Undo"]
@@ -229,7 +229,7 @@ async fn approval_lifts_a_standing_block_first(backend: Backend) {
         .await
         .starts_with("accepted"));
     received_at_least(&c.b, b0 + 4).await;
-    nothing_more(&c.b, b0 + 4).await;
+    nothing_more(&c.s, &c.b, b0 + 4).await;
     assert_eq!(kinds(&c.b, b0), ["Reject", "Block", "Undo", "Accept"]);
     let got = c.b.received();
     assert_eq!(
@@ -253,7 +253,7 @@ async fn blocks_of_a_deleted_group_go_with_it(backend: Backend) {
             .ok()
             .to_string();
     assert_eq!(out.trim(), format!("unblocked {}", c.b.domain()));
-    nothing_more(&c.b, b0 + 2).await;
+    nothing_more(&c.s, &c.b, b0 + 2).await;
     c.s.stop().await;
 }
 

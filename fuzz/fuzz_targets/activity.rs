@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         let group = Group {
             id: 1, name: "club".into(), display_name: "Club".into(), summary: String::new(),
             private_key_pem: String::new(), public_key_pem: String::new(), created_at: 0,
-            leak_guard: "warn".into(),
+            leak_guard: "warn".into(), deleted_at: None, icon_url: None,
         };
         let author = RemoteActor {
             id: 1, uri: actor.into(), key_id: String::new(), public_key_pem: String::new(),

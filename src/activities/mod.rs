@@ -6,6 +6,7 @@ mod create;
 mod delete;
 mod follow;
 mod moved;
+pub mod retry;
 mod undo;
 mod update;
 pub mod worker;
@@ -56,7 +57,10 @@ pub fn process(state: &AppState, row: &IncomingActivity) -> anyhow::Result<Outco
             let create = verified!(create::verify_post(&activity, actor));
             create::receive(state, row, &activity, create)
         }
-        "Update" => update::receive(state, actor, verified!(update::verify(&activity, actor))),
+        "Update" => {
+            let update = verified!(update::verify(&activity, actor));
+            update::receive(state, actor, &activity, update)
+        }
         "Undo" => undo::receive(state, actor, verified!(undo::verify(&activity, actor))),
         "Delete" => delete::receive(state, actor, verified!(delete::verify(&activity, actor))),
         // Mastodon answers our Reject{Follow} of a removed member with

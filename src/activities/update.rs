@@ -3,14 +3,37 @@
 use super::create::Create;
 use super::Outcome;
 use crate::conversation;
+use crate::federation::profile::{from_update, ACTOR_TYPES};
 use crate::server::AppState;
 use anyhow::anyhow;
 
-pub fn receive(state: &AppState, actor: &str, update: Create) -> anyhow::Result<Outcome> {
+/// A signed Update of an actor: its new profile (inbox, shared inbox,
+/// name, keys, aliases) replaces the cached one, so deliveries follow a
+/// moved inbox and a move check sees the current aliases.
+fn profile(state: &AppState, actor: &str, object: &serde_json::Value) -> anyhow::Result<Outcome> {
+    let Some(cached) = state.db.remote_actor(actor)? else {
+        return Ok(format!("ignored: Update of {actor}, not a known actor"));
+    };
+    match from_update(&cached, object) {
+        Ok(fresh) => {
+            state.db.upsert_remote_actor(fresh)?;
+            Ok(format!("profile of {actor} updated"))
+        }
+        Err(e) => Ok(format!("rejected: {e}")),
+    }
+}
+
+pub fn receive(
+    state: &AppState,
+    actor: &str,
+    activity: &serde_json::Value,
+    update: Create,
+) -> anyhow::Result<Outcome> {
     let object = match update {
         Create::Post(o) => o,
-        // Profile updates (Person, Service…) need nothing: keys are
-        // refetched when a signature stops verifying.
+        Create::Other(kind) if ACTOR_TYPES.contains(&kind.as_str()) => {
+            return profile(state, actor, &activity["object"]);
+        }
         Create::Other(kind) => return Ok(format!("ignored: Update of {kind}")),
     };
     let author = state

@@ -25,7 +25,7 @@ pub async fn run(state: AppState) {
         }
         for row in rows {
             let st = state.clone();
-            let activity_id = row.activity_id.clone();
+            let (id, activity_id, attempts) = (row.id, row.activity_id.clone(), row.attempts);
             let result = tokio::task::spawn_blocking(move || {
                 // A server that talks to us is up: deliver to it again.
                 let host = crate::federation::actor::authority(&row.actor_uri).unwrap_or_default();
@@ -38,16 +38,36 @@ pub async fn run(state: AppState) {
                 Ok::<(), anyhow::Error>(())
             })
             .await;
-            match result {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    tracing::error!(%activity_id, error = %e, "processing failed; will retry")
-                }
-                Err(e) => {
-                    tracing::error!(%activity_id, error = %e, "inbox task failed; will retry")
-                }
-            }
+            let error = match result {
+                Ok(Ok(())) => continue,
+                Ok(Err(e)) => format!("{e:#}"),
+                Err(e) => format!("inbox task failed: {e}"),
+            };
+            failed(&state, id, &activity_id, attempts, error).await;
         }
         state.wake_delivery.notify_one();
+    }
+}
+
+/// Schedules the next attempt of an activity whose processing failed, or
+/// marks it failed once its retries ran out (see `super::retry`).
+async fn failed(state: &AppState, id: i64, activity_id: &str, attempts: i32, error: String) {
+    let failures = u32::try_from(attempts).unwrap_or(0).saturating_add(1);
+    let wait = super::retry::retry_delay(failures);
+    match wait {
+        Some(wait) => {
+            tracing::warn!(%activity_id, %error, failures, retry_in = ?wait, "processing failed; will retry")
+        }
+        None => tracing::error!(%activity_id, %error, failures, "processing failed; giving up"),
+    }
+    let retry_at =
+        wait.map(|w| crate::db::now_ms() + i64::try_from(w.as_millis()).unwrap_or(i64::MAX / 2));
+    if let Err(e) = state
+        .db
+        .call(move |db| db.retry_incoming(id, &error, retry_at))
+        .await
+    {
+        // The claim's lease brings the row back; the attempt is not counted.
+        tracing::error!(%activity_id, error = %e, "cannot record the failed attempt");
     }
 }

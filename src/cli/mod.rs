@@ -6,6 +6,7 @@ mod config_cmd;
 mod demo;
 mod docs;
 mod group;
+mod inbox;
 mod logging;
 mod member;
 mod output;
@@ -172,6 +173,20 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Stored incoming activities not processed yet, or given up on
+    #[command(
+        long_about = "Stored incoming activities not processed yet: waiting for the worker, or \
+                      retrying after a failure (with backoff, up to 15 attempts over about 6 \
+                      hours). With --failed, those whose retries ran out, with their error; \
+                      they are never retried."
+    )]
+    Inbox {
+        /// List the activities given up on instead
+        #[arg(long)]
+        failed: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 impl GlobalArgs {
@@ -221,6 +236,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Queue { json } => queue::run(config, json),
         Command::Config { json } => config_cmd::run(&config, &cli.global, json),
         Command::Demo | Command::Completions { .. } | Command::Man { .. } => Ok(()),
+        Command::Inbox { failed, json } => inbox::run(config, failed, json),
     }
 }
 

@@ -15,8 +15,8 @@ pub fn run(config: Config, json: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "{:<32} {:>8} {:>10} {:>7}  next attempt / last error",
-        "server", "pending", "delivered", "failed"
+        "{:<32} {:>8} {:>10} {:>7} {:>6}  next attempt / last error",
+        "server", "pending", "delivered", "failed", "held"
     );
     for h in hosts {
         let next = match h.unavailable_since {
@@ -24,11 +24,12 @@ pub fn run(config: Config, json: bool) -> anyhow::Result<()> {
             None => h.next_attempt_at.map(human_time).unwrap_or_default(),
         };
         println!(
-            "{:<32} {:>8} {:>10} {:>7}  {} {}",
+            "{:<32} {:>8} {:>10} {:>7} {:>6}  {} {}",
             h.host,
             h.pending,
             h.delivered,
             h.failed,
+            h.held,
             next,
             h.last_error.unwrap_or_default()
         );

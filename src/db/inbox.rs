@@ -19,6 +19,12 @@ pub struct IncomingActivity {
     pub processed_at: Option<i64>,
     pub outcome: Option<String>,
     pub locked_until: i64,
+    pub claim_token: String,
+    /// Failed attempts so far (see `activities::retry`).
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    /// Set once the retries ran out: the row is never claimed again.
+    pub failed_at: Option<i64>,
 }
 
 impl Db {
@@ -49,34 +55,40 @@ impl Db {
 
     /// Claims up to `limit` unprocessed activities, oldest first, for
     /// `lease_ms`. The claim is a conditional update, so two workers never
-    /// hold the same row.
+    /// hold the same row. A row waiting out its backoff (`locked_until` in
+    /// the future) or failed for good is left alone.
     pub fn claim_incoming(&self, limit: i64, lease_ms: i64) -> DbResult<Vec<IncomingActivity>> {
         let now = now_ms();
         let mut pooled = self.conn()?;
         let conn: &mut super::DbConn = &mut pooled;
         let candidates: Vec<i64> = inbox_activities::table
             .filter(inbox_activities::processed_at.is_null())
+            .filter(inbox_activities::failed_at.is_null())
             .filter(inbox_activities::locked_until.lt(now))
             .order(inbox_activities::id.asc())
             .limit(limit)
             .select(inbox_activities::id)
             .load(conn)?;
         // One statement claims the batch; the token says which rows this
-        // worker won (see `claim_token`).
-        let token = super::claim_token(now, lease_ms);
+        // worker won (see `db::claim`).
+        let token = super::claim_token()?;
         conn.transaction::<_, DbError, _>(|conn| {
             Ok(diesel::update(
                 inbox_activities::table
                     .filter(inbox_activities::id.eq_any(&candidates))
                     .filter(inbox_activities::processed_at.is_null())
+                    .filter(inbox_activities::failed_at.is_null())
                     .filter(inbox_activities::locked_until.lt(now)),
             )
-            .set(inbox_activities::locked_until.eq(token))
+            .set((
+                inbox_activities::locked_until.eq(now + lease_ms),
+                inbox_activities::claim_token.eq(&token),
+            ))
             .execute(conn)?)
         })?;
         let claimed: Vec<i64> = inbox_activities::table
             .filter(inbox_activities::id.eq_any(&candidates))
-            .filter(inbox_activities::locked_until.eq(token))
+            .filter(inbox_activities::claim_token.eq(&token))
             .select(inbox_activities::id)
             .load(conn)?;
         Ok(inbox_activities::table
@@ -97,6 +109,7 @@ impl Db {
                 inbox_activities::processed_at.eq(now_ms()),
                 inbox_activities::outcome.eq(outcome),
                 inbox_activities::body.eq("{}"),
+                inbox_activities::claim_token.eq(""),
             ))
             .execute(&mut *conn)?;
         Ok(())

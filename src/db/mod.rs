@@ -8,11 +8,13 @@
 mod actors;
 mod answers;
 mod blocks;
+mod claim;
 mod connection;
 mod group_deletion;
 mod groups;
 mod hosts;
 mod inbox;
+mod inbox_retries;
 mod instance;
 pub mod memberships;
 mod posts;
@@ -20,14 +22,18 @@ mod publishing;
 pub mod queue;
 mod queue_status;
 pub mod schema;
+mod stale_actors;
 mod superseded;
 mod transaction;
 
 pub use actors::RemoteActor;
 pub use answers::{GroupBlock, Outgoing, Removal};
+pub(crate) use claim::claim_token;
 pub use connection::{init_tls, Backend, DbConn};
 pub use groups::{Group, NewGroup};
+pub use hosts::ProbeDue;
 pub use inbox::IncomingActivity;
+pub use inbox_retries::StoredActivity;
 pub use memberships::{Membership, MembershipView};
 pub use posts::{NewPost, Post};
 pub use publishing::Published;
@@ -121,16 +127,6 @@ impl Db {
         diesel::sql_query("SELECT 1").execute(&mut *conn)?;
         Ok(())
     }
-}
-
-/// A claim's expiry, which doubles as its token: the lease's end plus a
-/// random offset of up to a second, so that two workers claiming in the
-/// same millisecond write different values and each can read back which
-/// rows it won.
-pub(crate) fn claim_token(now: i64, lease_ms: i64) -> i64 {
-    let mut jitter = [0u8; 2];
-    let _ = openssl::rand::rand_bytes(&mut jitter);
-    now + lease_ms + i64::from(u16::from_le_bytes(jitter) % 1000)
 }
 
 /// Milliseconds since the Unix epoch: the one time format stored.

@@ -8,6 +8,8 @@ use diesel::prelude::*;
 pub const PENDING: &str = "pending";
 pub const DELIVERED: &str = "delivered";
 pub const FAILED: &str = "failed";
+/// For a parked server: not sent until it is back (see `hosts`).
+pub const HELD: &str = "held";
 
 /// Where one copy goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,10 +33,12 @@ pub struct DueDelivery {
     pub attempts: i32,
     pub body: String,
     pub group_name: String,
-    /// The claim's expiry as set by the claim: the token that proves the
-    /// claim is still ours when it is renewed.
+    /// The claim's expiry as set by the claim.
     pub locked_until: i64,
     pub sync_digest: Option<String>,
+    /// The claim's token, which proves the claim is still ours when it is
+    /// renewed (see `db::claim`).
+    pub claim_token: String,
 }
 
 /// The result of one delivery attempt, to be recorded.
@@ -98,7 +102,7 @@ impl Db {
                 .filter(outgoing_activities::activity_id.eq(activity_id))
                 .select(outgoing_activities::id)
                 .first(conn)?;
-            // Parked servers get their row, already failed, and no send.
+            // Parked servers get their row, held until they are back.
             let hosts: Vec<String> = targets.iter().map(|t| host_of(&t.inbox)).collect();
             let parked = super::hosts::parked_among(conn, Some(&hosts))?;
             let rows: Vec<_> = targets
@@ -111,10 +115,14 @@ impl Db {
                         deliveries::inbox.eq(&t.inbox),
                         deliveries::host.eq(host.clone()),
                         deliveries::recipient.eq(&t.recipient),
-                        deliveries::state.eq(if parked_since.is_some() { FAILED } else { PENDING }),
+                        deliveries::state.eq(if parked_since.is_some() {
+                            HELD
+                        } else {
+                            PENDING
+                        }),
                         deliveries::last_error.eq(parked_since.map(|since| {
                             format!(
-                                "not sent: server unavailable since {} (sent to again once it is back)",
+                                "held: server unavailable since {} (sent once it is back)",
                                 crate::documents::rfc3339(*since)
                             )
                         })),
@@ -166,8 +174,8 @@ impl Db {
             .select(deliveries::id)
             .load(conn)?;
         // One statement claims the batch; the token says which of the
-        // candidates this worker won (see `claim_token`).
-        let token = super::claim_token(now, lease_ms);
+        // candidates this worker won (see `db::claim`).
+        let token = super::claim_token()?;
         conn.transaction::<_, DbError, _>(|conn| {
             Ok(diesel::update(
                 deliveries::table
@@ -175,12 +183,15 @@ impl Db {
                     .filter(deliveries::state.eq(PENDING))
                     .filter(deliveries::locked_until.lt(now)),
             )
-            .set(deliveries::locked_until.eq(token))
+            .set((
+                deliveries::locked_until.eq(now + lease_ms),
+                deliveries::claim_token.eq(&token),
+            ))
             .execute(conn)?)
         })?;
         let claimed: Vec<i64> = deliveries::table
             .filter(deliveries::id.eq_any(&candidates))
-            .filter(deliveries::locked_until.eq(token))
+            .filter(deliveries::claim_token.eq(&token))
             .select(deliveries::id)
             .load(conn)?;
         Ok(deliveries::table
@@ -196,26 +207,26 @@ impl Db {
                 groups::name,
                 deliveries::locked_until,
                 deliveries::sync_digest,
+                deliveries::claim_token,
             ))
             .load::<DueDelivery>(conn)?)
     }
 
     /// Renews a claim just before sending, if it is still ours (no other
-    /// worker took it over after it expired). Returns the new token, or
-    /// `None`: then the delivery belongs to someone else and must not be
-    /// sent from here.
-    pub fn renew_claim(&self, id: i64, token: i64, lease_ms: i64) -> DbResult<Option<i64>> {
+    /// worker took it over after it expired). Returns whether it was:
+    /// if not, the delivery belongs to someone else and must not be sent
+    /// from here.
+    pub fn renew_claim(&self, id: i64, token: &str, lease_ms: i64) -> DbResult<bool> {
         let mut conn = self.conn()?;
-        let renewed = (now_ms() + lease_ms).max(token + 1);
         let n = diesel::update(
             deliveries::table
                 .filter(deliveries::id.eq(id))
                 .filter(deliveries::state.eq(PENDING))
-                .filter(deliveries::locked_until.eq(token)),
+                .filter(deliveries::claim_token.eq(token)),
         )
-        .set(deliveries::locked_until.eq(renewed))
+        .set(deliveries::locked_until.eq(now_ms() + lease_ms))
         .execute(&mut *conn)?;
-        Ok((n == 1).then_some(renewed))
+        Ok(n == 1)
     }
 
     /// Records finished attempts in one transaction: one commit for a
@@ -244,6 +255,7 @@ impl Db {
                         deliveries::attempts.eq(deliveries::attempts + 1),
                         deliveries::next_attempt_at.eq(a.next_attempt_at.unwrap_or(now)),
                         deliveries::locked_until.eq(0),
+                        deliveries::claim_token.eq(""),
                         deliveries::last_status.eq(a.status.map(i32::from)),
                         deliveries::last_error.eq(a.error.as_deref()),
                         deliveries::updated_at.eq(now),
@@ -278,19 +290,28 @@ impl Db {
         })
     }
 
-    /// Releases every lease. Only for a single-process (SQLite) start-up,
+    /// Releases every claim. Only for a single-process (SQLite) start-up,
     /// where no other worker can hold one: what a crash left claimed goes
-    /// out again at once instead of after the lease.
+    /// out again at once instead of after the lease. A stored activity
+    /// waiting out its backoff is not claimed, and keeps waiting.
     pub fn release_all_leases(&self) -> DbResult<()> {
+        use super::schema::inbox_activities;
         let mut conn = self.conn()?;
-        diesel::update(deliveries::table.filter(deliveries::locked_until.gt(0)))
-            .set(deliveries::locked_until.eq(0))
+        diesel::update(deliveries::table.filter(deliveries::claim_token.ne("")))
+            .set((
+                deliveries::locked_until.eq(0),
+                deliveries::claim_token.eq(""),
+            ))
             .execute(&mut *conn)?;
         diesel::update(
-            super::schema::inbox_activities::table
-                .filter(super::schema::inbox_activities::processed_at.is_null()),
+            inbox_activities::table
+                .filter(inbox_activities::processed_at.is_null())
+                .filter(inbox_activities::claim_token.ne("")),
         )
-        .set(super::schema::inbox_activities::locked_until.eq(0))
+        .set((
+            inbox_activities::locked_until.eq(0),
+            inbox_activities::claim_token.eq(""),
+        ))
         .execute(&mut *conn)?;
         Ok(())
     }

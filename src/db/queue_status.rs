@@ -1,7 +1,7 @@
 //! What the delivery queue looks like from outside: per-server totals
 //! for `demesh queue`, gauges for `/metrics`.
 
-use super::queue::{DELIVERED, PENDING};
+use super::queue::{DELIVERED, HELD, PENDING};
 use super::schema::deliveries;
 use super::{now_ms, Db, DbResult};
 use diesel::prelude::*;
@@ -13,6 +13,8 @@ pub struct HostStatus {
     pub pending: i64,
     pub delivered: i64,
     pub failed: i64,
+    /// Queued while the server was parked; sent once it is back.
+    pub held: i64,
     pub oldest_pending_at: Option<i64>,
     pub next_attempt_at: Option<i64>,
     pub last_error: Option<String>,
@@ -39,6 +41,7 @@ impl Db {
             .first(&mut *conn)?;
         let backlog: i64 = inbox_activities::table
             .filter(inbox_activities::processed_at.is_null())
+            .filter(inbox_activities::failed_at.is_null())
             .count()
             .get_result(&mut *conn)?;
         let age = oldest.map_or(0.0, |t| (now_ms() - t).max(0) as f64 / 1000.0);
@@ -74,6 +77,7 @@ impl Db {
                     s.next_attempt_at = next;
                 }
                 DELIVERED => s.delivered = n,
+                HELD => s.held = n,
                 _ => s.failed += n,
             }
         }

@@ -83,6 +83,10 @@ diesel::table! {
         processed_at -> Nullable<BigInt>,
         outcome -> Nullable<Text>,
         locked_until -> BigInt,
+        claim_token -> Text,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        failed_at -> Nullable<BigInt>,
     }
 }
 
@@ -114,6 +118,7 @@ diesel::table! {
         sync_digest -> Nullable<Text>,
         after_delivery -> Nullable<BigInt>,
         chain -> Nullable<Text>,
+        claim_token -> Text,
     }
 }
 
@@ -159,6 +164,8 @@ diesel::table! {
         host -> Text,
         since -> BigInt,
         last_error -> Text,
+        probes -> Integer,
+        next_probe_at -> BigInt,
     }
 }
 

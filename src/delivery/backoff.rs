@@ -30,6 +30,19 @@ pub fn retry_delay(failures: u32) -> Option<Duration> {
     SCHEDULE_SECS.get(index).map(|s| Duration::from_secs(*s))
 }
 
+/// When to probe a parked server (see `super::probe`), after `failed`
+/// failed probes: 30 min after it was parked, then 1 h, 2 h, 4 h… up to
+/// once a day, for as long as it stays parked. A server back after a
+/// migration or a long outage is found within a day even if none of its
+/// users ever writes to a group; a server gone for good costs one small
+/// request a day.
+pub fn probe_delay(failed: u32) -> Duration {
+    const FIRST_SECS: u64 = 30 * 60;
+    const CAP_SECS: u64 = 24 * 3600;
+    let factor = 1u64.checked_shl(failed.min(16)).unwrap_or(u64::MAX);
+    Duration::from_secs(FIRST_SECS.saturating_mul(factor).min(CAP_SECS))
+}
+
 /// Whether a response status is worth retrying. 4xx is final except 401
 /// (a key the peer has not fetched yet), 408 (timeout) and 429 (slow down).
 pub fn is_retryable(status: u16) -> bool {
@@ -55,6 +68,17 @@ mod tests {
         assert!(total >= Duration::from_secs(48 * 3600), "{total:?}");
         assert!(total <= Duration::from_secs(60 * 3600), "{total:?}");
         assert_eq!(retry_delay(12), None, "given up after ~2 days");
+    }
+
+    #[test]
+    fn parked_servers_are_probed_at_most_daily() {
+        assert_eq!(probe_delay(0), Duration::from_secs(1800));
+        assert_eq!(probe_delay(1), Duration::from_secs(3600));
+        assert_eq!(probe_delay(2), Duration::from_secs(7200));
+        assert_eq!(probe_delay(5), Duration::from_secs(16 * 3600));
+        for n in [6, 7, 20, u32::MAX] {
+            assert_eq!(probe_delay(n), Duration::from_secs(24 * 3600), "{n}");
+        }
     }
 
     #[test]

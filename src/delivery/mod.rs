@@ -2,6 +2,8 @@
 //! a worker that sends signed POSTs, and the retry schedule.
 
 pub mod backoff;
+pub mod probe;
 pub mod recorder;
+pub mod refresh;
 pub mod sync;
 pub mod worker;

@@ -97,19 +97,19 @@ pub async fn run(state: AppState, on_gone: super::recorder::OnGone) {
                 let _host_permit = host.acquire().await;
                 // Waiting for the server's turn may outlast the claim: then
                 // send only if it is still ours, with a fresh lease.
-                let (id, token) = (delivery.id, delivery.locked_until);
-                if token - crate::db::now_ms() >= SEND_WITHOUT_RENEWAL_MS {
+                let (id, token) = (delivery.id, delivery.claim_token.clone());
+                if delivery.locked_until - crate::db::now_ms() >= SEND_WITHOUT_RENEWAL_MS {
                     deliver(&st, &lim, delivery).await;
                     drop(permit);
                     return;
                 }
                 match st
                     .db
-                    .call(move |db| db.renew_claim(id, token, lease_ms))
+                    .call(move |db| db.renew_claim(id, &token, lease_ms))
                     .await
                 {
-                    Ok(Some(_)) => deliver(&st, &lim, delivery).await,
-                    Ok(None) => {
+                    Ok(true) => deliver(&st, &lim, delivery).await,
+                    Ok(false) => {
                         tracing::debug!(delivery = id, "claim taken over by another worker")
                     }
                     Err(e) => tracing::error!(error = %e, "cannot renew a delivery claim"),

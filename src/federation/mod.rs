@@ -5,5 +5,6 @@ pub mod actor;
 pub mod client;
 pub mod guard;
 pub mod key_owner;
+pub mod profile;
 
 pub use client::{Client, FetchError};

@@ -99,7 +99,11 @@ pub async fn followers(
     let id = group.id;
     let members = state.db.call(move |db| db.count_members(id)).await?;
     let mut doc = counted_collection(&state.urls.group_followers(&group.name), members);
-    let own = super::followers_sync::members_on_signers_server(&req, &state, &group).await?;
+    // A blocked server gets the size anyone gets, and no names.
+    let own = match super::followers_sync::members_on_signers_server(&req, &state, &group).await {
+        Err(Error::Forbidden) => None,
+        own => own?,
+    };
     if let Some(own) = own.filter(|own| !own.is_empty()) {
         doc["orderedItems"] = serde_json::json!(own);
     }

@@ -31,10 +31,13 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<Htt
     if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes())) {
         return Err(Error::NotFound);
     }
-    let queue = state.db.call(|db| db.queue_gauges()).await?;
+    let (queue, (_, inbox_failed)) = state
+        .db
+        .call(|db| Ok((db.queue_gauges()?, db.incoming_counts()?)))
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render(queue)))
+        .body(state.metrics.render(queue, inbox_failed)))
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -218,7 +218,9 @@ async fn is_blocked(state: &AppState, names: Vec<String>) -> Result<bool, Error>
 }
 
 /// The verified signer of a signed GET to this server, or `Unauthorized`
-/// saying why there is none.
+/// saying why there is none, or `Forbidden` for a blocked account or
+/// server (which reads nothing a signature would open: group objects,
+/// followers, followers synchronisation).
 pub(super) async fn signed_get_signer(
     req: &HttpRequest,
     state: &AppState,
@@ -233,9 +235,15 @@ pub(super) async fn signed_get_signer(
         body: None,
     })
     .map_err(|e| Error::Unauthorized(e.to_string()))?;
-    verify(state, &pending, false, None)
+    let signer = verify(state, &pending, false, None)
         .await?
-        .ok_or_else(|| Error::Unauthorized("unknown signer".into()))
+        .ok_or_else(|| Error::Unauthorized("unknown signer".into()))?;
+    let mut names = vec![signer.uri.clone(), signer.acct(), signer.domain.clone()];
+    names.extend(authority(&pending.key_id));
+    if is_blocked(state, names).await? {
+        return Err(Error::Forbidden);
+    }
+    Ok(signer)
 }
 
 /// Verifies with the cached key (`known`, when the caller already read

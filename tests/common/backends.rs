@@ -18,8 +18,7 @@ macro_rules! backend_tests {
             $(
                 #[actix_web::test]
                 async fn $name() {
-                    if $crate::common::postgres_admin_url().is_none() {
-                        eprintln!("skipped: set DEMESH_TEST_DATABASE_URL to run on PostgreSQL");
+                    if !$crate::common::postgres_or_skip() {
                         return;
                     }
                     super::$name($crate::common::Backend::Postgres).await

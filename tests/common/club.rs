@@ -20,8 +20,17 @@ pub struct Club {
 }
 
 pub async fn club(backend: Backend) -> Club {
+    club_configured(backend, |_| {}).await
+}
+
+/// The club, on a server whose test configuration `adjust` changed.
+pub async fn club_configured(
+    backend: Backend,
+    adjust: impl FnOnce(&mut demesh::config::Config),
+) -> Club {
     let db = TestDb::new(backend);
-    let s = TestServer::start(&db).await;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let s = TestServer::start_configured(&db, listener, adjust).await;
     s.cli(&["group", "create", "club"]).ok();
     let group = s.url("/groups/club");
     let (a, b) = (FakeRemote::start(), FakeRemote::start());
@@ -90,9 +99,11 @@ pub fn creates(server: &FakeRemote) -> Vec<Received> {
     server.of_kind("Create")
 }
 
-/// Lets the workers run, then asserts nothing new arrived at `server`.
-pub async fn nothing_more(server: &FakeRemote, before: usize) {
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+/// Waits until the server has processed what it was sent and recorded
+/// every due delivery (see `wait::settled`), then asserts nothing new
+/// arrived at `server`.
+pub async fn nothing_more(s: &TestServer, server: &FakeRemote, before: usize) {
+    super::wait::settled(s).await;
     assert_eq!(
         server.received().len(),
         before,

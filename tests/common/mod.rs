@@ -6,6 +6,7 @@ pub mod backends;
 pub mod club;
 pub mod fake_remote;
 pub mod faults;
+pub mod wait;
 
 use demesh::config::{Config, FileConfig, Overrides};
 use demesh::db::Db;
@@ -26,6 +27,22 @@ pub fn postgres_admin_url() -> Option<String> {
     std::env::var("DEMESH_TEST_DATABASE_URL")
         .ok()
         .filter(|s| !s.is_empty())
+}
+
+/// Whether PostgreSQL tests run. Without `DEMESH_TEST_DATABASE_URL` they
+/// are skipped, unless `DEMESH_TEST_REQUIRE_POSTGRES` is set (CI sets
+/// it): then a skip would hide an untested backend, and fails instead.
+pub fn postgres_or_skip() -> bool {
+    if postgres_admin_url().is_some() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("DEMESH_TEST_REQUIRE_POSTGRES").is_none(),
+        "DEMESH_TEST_REQUIRE_POSTGRES is set but DEMESH_TEST_DATABASE_URL is not: \
+         this PostgreSQL test would be skipped"
+    );
+    eprintln!("skipped: set DEMESH_TEST_DATABASE_URL to run on PostgreSQL");
+    false
 }
 
 /// A database that exists for one test only.
