@@ -9,8 +9,8 @@ mod common;
 
 use common::club::{alice_posts, arrived, club, copy_of, nothing_more, Club};
 use common::faults::{capture_logs, inject, inject_on, logged, retry_inbox_now};
+use common::wait::{eventually, processed};
 use common::{count_rows, Backend};
-use std::time::Duration;
 
 /// Kinds of what `server` received, in order.
 fn kinds(server: &common::fake_remote::FakeRemote) -> Vec<String> {
@@ -26,31 +26,8 @@ async fn failed_once(activity_id: &str) {
     logged(&["processing failed", activity_id, "injected fault"]).await;
 }
 
-/// Waits until the inbox worker has processed `activity_id`; its outcome.
-async fn processed(c: &Club, activity_id: &str) -> String {
-    for _ in 0..400 {
-        let id = activity_id.to_string();
-        let row =
-            c.s.db
-                .call(move |db| db.incoming_by_activity_id(&id))
-                .await
-                .unwrap();
-        if let Some(outcome) = row.and_then(|r| r.outcome) {
-            return outcome;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("{activity_id} was not processed");
-}
-
 async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
-    for _ in 0..400 {
-        if check() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("timed out waiting for {what}");
+    eventually(what, || std::future::ready(check().then_some(()))).await
 }
 
 /// A member post whose Create cannot be queued is not stored either; the
@@ -302,9 +279,9 @@ async fn finishing_may_fail_after_the_effect(backend: Backend) {
     fault.clear();
     retry_inbox_now(&c.db.url);
     let outcomes = [
-        processed(&c, post["id"].as_str().unwrap()).await,
-        processed(&c, update["id"].as_str().unwrap()).await,
-        processed(&c, follow["id"].as_str().unwrap()).await,
+        processed(&c.s, post["id"].as_str().unwrap()).await,
+        processed(&c.s, update["id"].as_str().unwrap()).await,
+        processed(&c.s, follow["id"].as_str().unwrap()).await,
     ];
     assert!(outcomes[0].contains("duplicate"), "{outcomes:?}");
     assert_eq!(outcomes[2], "accepted already", "{outcomes:?}");

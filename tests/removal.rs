@@ -9,6 +9,7 @@ mod common;
 
 use common::club::{alice_posts, arrived, club, nothing_more, Club};
 use common::fake_remote::FakeRemote;
+use common::wait::processed;
 use common::{exec_sql, Backend};
 use serde_json::Value;
 use std::time::Duration;
@@ -28,23 +29,6 @@ async fn received_at_least(server: &FakeRemote, n: usize) {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("expected {n} deliveries, got {:?}", server.received());
-}
-
-/// Waits until the inbox worker has processed `activity_id`; its outcome.
-async fn processed(c: &Club, activity_id: &str) -> String {
-    for _ in 0..400 {
-        let id = activity_id.to_string();
-        let row =
-            c.s.db
-                .call(move |db| db.incoming_by_activity_id(&id))
-                .await
-                .unwrap();
-        if let Some(outcome) = row.and_then(|r| r.outcome) {
-            return outcome;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("{activity_id} was not processed");
 }
 
 /// Makes every delivery waiting for a retry due now.
@@ -73,7 +57,7 @@ async fn removal_blocks_then_unblocks_in_order(backend: Backend) {
     // bob asks again (he is pre-approved): the Accept must wait too.
     let follow = c.b.follow("bob", &c.group, 2);
     assert_eq!(c.b.post("bob", &c.s.url("/inbox"), &follow).await, 202);
-    assert!(processed(&c, follow["id"].as_str().unwrap())
+    assert!(processed(&c.s, follow["id"].as_str().unwrap())
         .await
         .starts_with("accepted"));
     nothing_more(&c.s, &c.b, b0 + 2).await;
@@ -149,7 +133,7 @@ async fn former_members_can_delete_but_not_edit(backend: Backend) {
     let update =
         c.a.fixture("mastodon_update.json", "alice", &c.group, "1", "");
     assert_eq!(c.a.post("alice", &c.s.url("/inbox"), &update).await, 202);
-    let outcome = processed(&c, update["id"].as_str().unwrap()).await;
+    let outcome = processed(&c.s, update["id"].as_str().unwrap()).await;
     assert_eq!(outcome, "ignored: Update from someone no longer a member");
     nothing_more(&c.s, &c.b, b0).await;
 
@@ -169,19 +153,19 @@ async fn delete_before_create_is_remembered(backend: Backend) {
     let delete =
         c.a.fixture("mastodon_delete.json", "alice", &c.group, "7", "");
     assert_eq!(c.a.post("alice", &c.s.url("/inbox"), &delete).await, 202);
-    let outcome = processed(&c, delete["id"].as_str().unwrap()).await;
+    let outcome = processed(&c.s, delete["id"].as_str().unwrap()).await;
     assert!(outcome.starts_with("remembered"), "{outcome}");
     let post =
         c.a.fixture("mastodon_direct.json", "alice", &c.group, "7", "");
     assert_eq!(c.a.post("alice", &c.s.url("/inbox"), &post).await, 202);
-    let outcome = processed(&c, post["id"].as_str().unwrap()).await;
+    let outcome = processed(&c.s, post["id"].as_str().unwrap()).await;
     assert!(outcome.contains("deleted by its author"), "{outcome}");
     nothing_more(&c.s, &c.b, b0).await;
     // Her other posts still go out.
     let other =
         c.a.fixture("mastodon_direct.json", "alice", &c.group, "8", "");
     assert_eq!(c.a.post("alice", &c.s.url("/inbox"), &other).await, 202);
-    let outcome = processed(&c, other["id"].as_str().unwrap()).await;
+    let outcome = processed(&c.s, other["id"].as_str().unwrap()).await;
     assert!(outcome.contains("republished to 2"), "{outcome}");
     let _: Value = c.b.wait_for("Create").await.activity;
     c.s.stop().await;
@@ -225,7 +209,7 @@ async fn approval_lifts_a_standing_block_first(backend: Backend) {
     exec_sql(&c.db.url, "DELETE FROM blocks");
     let follow = c.b.follow("bob", &c.group, 2);
     assert_eq!(c.b.post("bob", &c.s.url("/inbox"), &follow).await, 202);
-    assert!(processed(&c, follow["id"].as_str().unwrap())
+    assert!(processed(&c.s, follow["id"].as_str().unwrap())
         .await
         .starts_with("accepted"));
     received_at_least(&c.b, b0 + 4).await;

@@ -265,26 +265,7 @@ pub fn exec_sql(database_url: &str, statement: &str) -> usize {
     }
 }
 
-#[derive(diesel::QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
 /// Rows in `table` (for "nothing was stored or lost" checks).
 pub fn count_rows(database_url: &str, table: &str) -> i64 {
-    let query = format!("SELECT COUNT(*) AS n FROM \"{table}\"");
-    if let Some(path) = database_url.strip_prefix("sqlite://") {
-        let mut c = diesel::SqliteConnection::establish(path).unwrap();
-        diesel::sql_query(query)
-            .get_result::<Count>(&mut c)
-            .unwrap()
-            .n
-    } else {
-        let mut c = diesel::PgConnection::establish(database_url).unwrap();
-        diesel::sql_query(query)
-            .get_result::<Count>(&mut c)
-            .unwrap()
-            .n
-    }
+    wait::count_where(database_url, table, "1 = 1")
 }

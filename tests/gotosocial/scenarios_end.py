@@ -1,7 +1,7 @@
 """Endings seen from the members' side: removal, block, the group's
 profile changing, the group deleted."""
 
-from checks import Failure, expect, wait_until
+from checks import Failure, expect, stays_false, wait_until
 from scenarios import members
 from world import marker, not_following
 
@@ -48,6 +48,21 @@ def remove_member(w, s):
     )
     _no_later_post(w, s, "carol", "bob", "erin")
 
+    # A removal is no ban: once the group's Undo{Block} reached her server,
+    # carol can ask again from the app, and demesh lists her request.
+    def ask_again():
+        gid = w.group_id("carol")
+
+        def asked():
+            rel = w.relationship("carol")
+            if not (rel["requested"] or rel["following"]):
+                w.carol.follow(gid)  # refused while the Block stands: retried
+            return w.acct("carol") in w.pending()
+
+        wait_until("carol's new request in `request list`", asked, timeout=20)
+
+    s.step("carol may ask to join again (Undo{Block})", ask_again, needed=False)
+
 
 def block(w, s):
     members(w, s, "alice", "erin", "frank")
@@ -58,6 +73,20 @@ def block(w, s):
         needed=False,
     )
     _no_later_post(w, s, "frank", "erin", "alice")
+
+    # A block is a ban: a new follow from frank never becomes a request
+    # (his server may refuse it itself; demesh refuses it with 403).
+    def no_new_request():
+        try:
+            w.frank.follow(w.group_id("frank"))
+        except Failure:
+            pass
+        expect(
+            stays_false(lambda: w.acct("frank") in w.pending(), 3),
+            "frank's follow became a request",
+        )
+
+    s.step("frank's new follow is not a request", no_new_request, needed=False)
 
 
 def profile_update(w, s):
