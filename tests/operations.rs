@@ -303,18 +303,8 @@ async fn the_source_url_is_published_only_where_the_operator_set_it() {
     let db = TestDb::new(Backend::Sqlite);
     let s = TestServer::start(&db).await;
     s.cli(&["group", "create", "club"]).ok();
-    let nodeinfo: Value = common::http()
-        .get(s.url("/nodeinfo/2.1"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(
-        nodeinfo["software"].get("repository").is_none(),
-        "{nodeinfo}"
-    );
+    let info = nodeinfo(&s).await;
+    assert!(info["software"].get("repository").is_none(), "{info}");
     for path in ["/", "/groups/club"] {
         let page = html(&s.url(path)).await;
         assert!(
@@ -336,15 +326,8 @@ async fn the_source_url_is_published_only_where_the_operator_set_it() {
     })
     .await;
     s.cli(&["group", "create", "club"]).ok();
-    let nodeinfo: Value = common::http()
-        .get(s.url("/nodeinfo/2.1"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(nodeinfo["software"]["repository"], source);
+    let info = nodeinfo(&s).await;
+    assert_eq!(info["software"]["repository"], source);
     for path in ["/", "/groups/club"] {
         let page = html(&s.url(path)).await;
         assert!(
@@ -352,6 +335,17 @@ async fn the_source_url_is_published_only_where_the_operator_set_it() {
             "{path}: {page}"
         );
     }
+}
+
+async fn nodeinfo(s: &TestServer) -> Value {
+    common::http()
+        .get(s.url("/nodeinfo/2.1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 async fn html(url: &str) -> String {
