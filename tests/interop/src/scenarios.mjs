@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { signRequest } from "@fedify/fedify";
 import {
   Accept,
+  Block,
   Create,
   Delete,
   Follow,
@@ -14,6 +15,7 @@ import {
   Note,
   Reject,
   Tombstone,
+  Undo,
   Update,
 } from "@fedify/vocab";
 import { Temporal } from "@js-temporal/polyfill";
@@ -351,6 +353,15 @@ export function scenarios({ demesh, A, B, C }) {
         await demesh.cli("member", "remove", GROUP, B.acct("bob"));
         const rej = await arrival(B, mB, "the group's Reject", fromGroup(Reject));
         assert.equal(rej.activity.objectId?.href, bobFollow.id.href, "Reject's object is bob's Follow");
+        // Then the group's Block of bob (servers that ignore a Reject of an
+        // accepted follow drop it on a Block), and only after that its
+        // Undo: a removal is no ban.
+        const blk = await arrival(B, mB, "the group's Block", fromGroup(Block));
+        assert.equal(blk.activity.objectId?.href, String(B.actorUri("bob")), "the Block's object is bob");
+        const undo = await arrival(B, mB, "the group's Undo{Block}", fromGroup(Undo));
+        assert.equal(undo.activity.objectId?.href, blk.activity.id?.href, "the Undo's object is the Block");
+        const order = [rej, blk, undo].map((r) => B.since(mB).indexOf(r));
+        assert.deepEqual(order, [...order].sort((a, b) => a - b), "Reject, Block, Undo arrive in that order");
         assert.ok(!hasActor(await memberList(), B, "bob"), "bob still in `member list`");
 
         const mA = A.mark();
