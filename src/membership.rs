@@ -18,41 +18,35 @@ pub fn new_activity_id(urls: &Urls, group: &str) -> String {
     format!("{}/activities/{hex}", urls.group(group))
 }
 
-/// Accept or Reject of a Follow, with the Follow embedded as received.
-fn answer(urls: &Urls, group: &Group, kind: &str, m: &Membership) -> anyhow::Result<Outgoing> {
-    let follow: Value = serde_json::from_str(&m.follow_json).context("stored Follow")?;
+/// An activity of the group addressed to one account alone (the answers
+/// to its Follow, the group's Block and its Undo), with a fresh id.
+fn to_account(urls: &Urls, group: &Group, kind: &str, to: &str, object: Value) -> Outgoing {
     let id = new_activity_id(urls, &group.name);
     let doc = json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": id,
         "type": kind,
         "actor": urls.group(&group.name),
-        "to": [m.actor_uri],
-        "object": follow,
+        "to": [to],
+        "object": object,
     });
-    Ok(Outgoing {
+    Outgoing {
         id,
         body: doc.to_string(),
-    })
+    }
+}
+
+/// Accept or Reject of a Follow, with the Follow embedded as received.
+fn answer(urls: &Urls, group: &Group, kind: &str, m: &Membership) -> anyhow::Result<Outgoing> {
+    let follow: Value = serde_json::from_str(&m.follow_json).context("stored Follow")?;
+    Ok(to_account(urls, group, kind, &m.actor_uri, follow))
 }
 
 /// The group's Block of an account. Mastodon and GoToSocial end the
 /// follow in both directions on it (GoToSocial ignores a Reject of a
 /// follow it saw accepted), so a removal holds on every server.
 fn block(urls: &Urls, group: &Group, actor_uri: &str) -> Outgoing {
-    let id = new_activity_id(urls, &group.name);
-    let doc = json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": id,
-        "type": "Block",
-        "actor": urls.group(&group.name),
-        "to": [actor_uri],
-        "object": actor_uri,
-    });
-    Outgoing {
-        id,
-        body: doc.to_string(),
-    }
+    to_account(urls, group, "Block", actor_uri, json!(actor_uri))
 }
 
 /// Undo of a Block, with the Block embedded as sent: GoToSocial matches
@@ -64,19 +58,7 @@ fn undo_block(
     block: &Outgoing,
 ) -> anyhow::Result<Outgoing> {
     let sent: Value = serde_json::from_str(&block.body).context("stored Block")?;
-    let id = new_activity_id(urls, &group.name);
-    let doc = json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": id,
-        "type": "Undo",
-        "actor": urls.group(&group.name),
-        "to": [actor_uri],
-        "object": sent,
-    });
-    Ok(Outgoing {
-        id,
-        body: doc.to_string(),
-    })
+    Ok(to_account(urls, group, "Undo", actor_uri, sent))
 }
 
 /// Where the group's answers to `actor` go.

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::club::{arrived, club, copy_of, nothing_more};
+use common::club::{arrived, club, copy_of, creates_of, nothing_more};
 use common::fake_remote::FakeRemote;
 use common::{exec_sql, Backend, TestDb, TestServer};
 use serde_json::{json, Value};
@@ -307,14 +307,7 @@ async fn servers_given_up_on_are_parked_until_they_return(backend: Backend) {
     common::wait::settled(&c.s).await;
     let status = b_status(&c);
     assert_eq!(status["held"], 0, "{status}");
-    let copies = c.b.of_kind("Create");
-    assert_eq!(
-        copies
-            .iter()
-            .filter(|r| r.activity["object"]["id"] == held)
-            .count(),
-        1
-    );
+    assert_eq!(creates_of(&c.b, &held), 1, "the held post arrives once");
     c.s.stop().await;
 }
 

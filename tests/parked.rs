@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::club::{arrived, club, copy_of, Club};
+use common::club::{arrived, club, copy_of, creates_of, Club};
 use common::wait::{count_where, eventually, settled};
 use common::{exec_sql, Backend};
 use serde_json::Value;
@@ -85,14 +85,7 @@ async fn a_probe_unparks_a_server_whose_users_only_read(backend: Backend) {
     let status = status_of(&c, &b_host);
     assert!(status["unavailable_since"].is_null(), "{status}");
     assert_eq!(status["held"], 0, "{status}");
-    let copies = c.b.of_kind("Create");
-    assert_eq!(
-        copies
-            .iter()
-            .filter(|r| r.activity["object"]["id"] == held)
-            .count(),
-        1
-    );
+    assert_eq!(creates_of(&c.b, &held), 1, "the held post arrives once");
 }
 
 async fn a_probe_that_fails_backs_off(backend: Backend) {

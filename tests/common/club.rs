@@ -99,6 +99,14 @@ pub fn creates(server: &FakeRemote) -> Vec<Received> {
     server.of_kind("Create")
 }
 
+/// How many `Create`s of the group note `note_id` reached `server`.
+pub fn creates_of(server: &FakeRemote, note_id: &str) -> usize {
+    creates(server)
+        .iter()
+        .filter(|r| r.activity["object"]["id"] == note_id)
+        .count()
+}
+
 /// Waits until the server has processed what it was sent and recorded
 /// every due delivery (see `wait::settled`), then asserts nothing new
 /// arrived at `server`.
