@@ -4,6 +4,7 @@ pub mod account;
 pub mod activities;
 pub mod cli;
 pub mod config;
+pub mod context;
 pub mod conversation;
 pub mod db;
 pub mod delivery;

@@ -1,70 +1,15 @@
-//! Wiring: shared state, the HTTP server, the background workers, start-up.
+//! Wiring only: the HTTP server, the background workers, start-up and
+//! shutdown. Nothing under `src/` imports this module but the CLI.
 
 use crate::config::Config;
+use crate::context::Context;
 use crate::db::{Backend, Db};
-use crate::federation::client::{Client, SigningKey};
-use crate::keys;
 use crate::routes;
 use crate::urls::Urls;
 use actix_web::{middleware, web, App, HttpServer};
-use anyhow::Context;
+use anyhow::Context as _;
 use std::net::TcpListener;
 use std::sync::Arc;
-use tokio::sync::Notify;
-
-/// Everything a request handler or worker needs; cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub db: Db,
-    pub urls: Urls,
-    pub client: Client,
-    pub instance_public_pem: Arc<str>,
-    /// The instance actor signs our GETs (FEP-2677).
-    pub instance_signer: SigningKey,
-    /// Wakes the inbox worker when an activity was stored.
-    pub wake_inbox: Arc<Notify>,
-    /// Wakes the delivery worker when something was queued.
-    pub wake_delivery: Arc<Notify>,
-    pub metrics: Arc<crate::metrics::Metrics>,
-    pub limits: Arc<crate::routes::limits::InboxLimits>,
-    /// Remote actors' public keys, parsed once.
-    pub public_keys: Arc<crate::signatures::KeyCache>,
-}
-
-impl AppState {
-    /// Loads (or on first start creates) the instance actor's keys.
-    pub fn new(config: Config, db: Db) -> anyhow::Result<AppState> {
-        let (private, public) = match db.instance_keys()? {
-            Some(pair) => pair,
-            None => {
-                let (private, public) =
-                    keys::generate_rsa_pem().context("generating the instance actor's key")?;
-                db.insert_instance_keys(&private, &public)?
-            }
-        };
-        let urls = Urls::new(&config);
-        Ok(AppState {
-            client: Client::new(config.allow_private_networks)?,
-            instance_signer: SigningKey {
-                key_id: urls.instance_key_id(),
-                key: Arc::new(keys::private_key(&private)?),
-            },
-            urls,
-            limits: Arc::new(crate::routes::limits::InboxLimits::new(
-                config.server_rate_limit,
-                config.account_rate_limit,
-            )),
-            config: Arc::new(config),
-            db,
-            instance_public_pem: public.into(),
-            wake_inbox: Arc::new(Notify::new()),
-            wake_delivery: Arc::new(Notify::new()),
-            metrics: Arc::default(),
-            public_keys: Arc::default(),
-        })
-    }
-}
 
 /// What a `demesh serve` process does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -108,13 +53,13 @@ impl Running {
 
 /// Starts serving on an already bound listener, with the inbox and delivery
 /// workers (tests bind port 0 and read the port before calling this).
-pub fn start(state: AppState, listener: TcpListener) -> anyhow::Result<Running> {
+pub fn start(state: Context, listener: TcpListener) -> anyhow::Result<Running> {
     let workers = start_workers(&state)?;
     start_web(state, listener, workers)
 }
 
 /// The inbox and delivery workers.
-fn start_workers(state: &AppState) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+fn start_workers(state: &Context) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     if state.db.backend() == Backend::Sqlite {
         // SQLite means one process: nothing else can hold a claim.
         state.db.release_all_leases()?;
@@ -131,11 +76,15 @@ fn start_workers(state: &AppState) -> anyhow::Result<Vec<tokio::task::JoinHandle
 }
 
 fn start_web(
-    state: AppState,
+    state: Context,
     listener: TcpListener,
     workers: Vec<tokio::task::JoinHandle<()>>,
 ) -> anyhow::Result<Running> {
     let proxies = Arc::new(state.config.trusted_proxies.clone());
+    let limits = web::Data::new(routes::limits::InboxLimits::new(
+        state.config.server_rate_limit,
+        state.config.account_rate_limit,
+    ));
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         let proxies = proxies.clone();
@@ -154,6 +103,7 @@ fn start_web(
             });
         App::new()
             .app_data(data.clone())
+            .app_data(limits.clone())
             .wrap(access_log)
             .configure(routes::configure)
     })
@@ -177,7 +127,7 @@ pub async fn serve(config: Config, role: Role) -> anyhow::Result<()> {
         );
     }
     if role == Role::Worker {
-        let state = AppState::new(config, db)?;
+        let state = Context::new(config, db)?;
         let workers = start_workers(&state)?;
         tracing::info!(
             database = state.db.backend().name(),
@@ -194,7 +144,7 @@ pub async fn serve(config: Config, role: Role) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let base = config.base().to_string();
     let backend = db.backend().name();
-    let state = AppState::new(config, db)?;
+    let state = Context::new(config, db)?;
     let running = match role {
         Role::Web => start_web(state, listener, Vec::new())?,
         _ => start(state, listener)?,

@@ -2,10 +2,10 @@
 //! if the author is a member there.
 
 use super::Outcome;
+use crate::context::Context;
 use crate::conversation::{self, audience::addressed_groups};
 use crate::db::{DbError, IncomingActivity};
 use crate::federation::actor::{authority, id_of};
-use crate::server::AppState;
 use anyhow::{anyhow, bail};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
@@ -48,7 +48,7 @@ pub fn verify_post(activity: &Value, actor: &str) -> anyhow::Result<Create> {
 /// to, else groups in the addressing or mentions, else the group of the
 /// post it replies to.
 fn target_groups(
-    state: &AppState,
+    state: &Context,
     row: &IncomingActivity,
     activity: &Value,
     object: &Map<String, Value>,
@@ -71,7 +71,7 @@ fn target_groups(
 }
 
 pub fn receive(
-    state: &AppState,
+    state: &Context,
     row: &IncomingActivity,
     activity: &Value,
     create: Create,

@@ -2,8 +2,8 @@
 //! Delete of a post: the group copies are deleted too.
 
 use super::Outcome;
+use crate::context::Context;
 use crate::federation::actor::id_of;
-use crate::server::AppState;
 use anyhow::anyhow;
 use serde_json::Value;
 
@@ -26,7 +26,7 @@ pub fn verify(activity: &Value, actor: &str) -> anyhow::Result<Delete> {
     })
 }
 
-pub fn receive(state: &AppState, actor: &str, delete: Delete) -> anyhow::Result<Outcome> {
+pub fn receive(state: &Context, actor: &str, delete: Delete) -> anyhow::Result<Outcome> {
     match delete {
         Delete::Actor => {
             let n = state.db.delete_memberships_of(actor)?;

@@ -2,10 +2,10 @@
 //! move → member at once; else a pending request.
 
 use super::Outcome;
+use crate::context::Context;
 use crate::db::{memberships, IncomingActivity};
 use crate::federation::actor::id_of;
 use crate::membership;
-use crate::server::AppState;
 use anyhow::{anyhow, bail};
 use serde_json::Value;
 
@@ -32,11 +32,7 @@ pub fn verify(activity: &Value, actor: &str) -> anyhow::Result<Follow> {
     })
 }
 
-pub fn receive(
-    state: &AppState,
-    row: &IncomingActivity,
-    follow: Follow,
-) -> anyhow::Result<Outcome> {
+pub fn receive(state: &Context, row: &IncomingActivity, follow: Follow) -> anyhow::Result<Outcome> {
     let Some(name) = state.urls.group_name_of(&follow.group_name) else {
         return Ok("ignored: Follow of something that is not one of our groups".into());
     };

@@ -11,8 +11,8 @@ mod undo;
 mod update;
 pub mod worker;
 
+use crate::context::Context;
 use crate::db::IncomingActivity;
-use crate::server::AppState;
 use serde_json::Value;
 
 /// What happened to an activity, stored as its `outcome` for audits.
@@ -48,7 +48,7 @@ pub fn verify_only(activity: &Value, actor: &str) -> Result<&'static str, String
 
 /// Processes one stored activity. `Err` means a passing failure (the
 /// database): the activity stays queued and is retried.
-pub fn process(state: &AppState, row: &IncomingActivity) -> anyhow::Result<Outcome> {
+pub fn process(state: &Context, row: &IncomingActivity) -> anyhow::Result<Outcome> {
     let activity: Value = verified!(serde_json::from_str(&row.body));
     let actor = row.actor_uri.as_str();
     match row.kind.as_str() {

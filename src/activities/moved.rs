@@ -6,15 +6,15 @@
 //! Anyone can write any alias on their own account, so the first alone
 //! proves nothing; the second can only be set by the old account's owner.
 
+use crate::context::Context;
 use crate::db::{memberships, RemoteActor};
 use crate::federation::actor::{actor_for_key, id_of};
-use crate::server::AppState;
 
 /// The member account `actor` moved from, if it is one of `group_id`'s
 /// members and confirms the move. Runs in the inbox worker (a blocking
 /// thread), so it may wait for the fetches.
 pub fn moved_from(
-    state: &AppState,
+    state: &Context,
     group_id: i64,
     actor: &RemoteActor,
 ) -> anyhow::Result<Option<String>> {
@@ -49,7 +49,7 @@ pub fn moved_from(
 
 /// The accounts in `actor`'s `alsoKnownAs` that are members of the group.
 fn member_aliases(
-    state: &AppState,
+    state: &Context,
     group_id: i64,
     actor: &RemoteActor,
 ) -> anyhow::Result<Vec<String>> {

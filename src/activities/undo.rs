@@ -1,8 +1,8 @@
 //! Undo{Follow}: cancels a request or ends a membership.
 
 use super::Outcome;
+use crate::context::Context;
 use crate::federation::actor::id_of;
-use crate::server::AppState;
 use anyhow::{anyhow, bail};
 use serde_json::Value;
 
@@ -47,7 +47,7 @@ pub fn verify(activity: &Value, actor: &str) -> anyhow::Result<Undo> {
     })
 }
 
-pub fn receive(state: &AppState, actor: &str, undo: Undo) -> anyhow::Result<Outcome> {
+pub fn receive(state: &Context, actor: &str, undo: Undo) -> anyhow::Result<Outcome> {
     let db = &state.db;
     let group_id = match undo {
         Undo::Other(kind) => return Ok(format!("ignored: Undo of {kind}")),

@@ -2,15 +2,15 @@
 
 use super::create::Create;
 use super::Outcome;
+use crate::context::Context;
 use crate::conversation;
 use crate::federation::profile::{from_update, ACTOR_TYPES};
-use crate::server::AppState;
 use anyhow::anyhow;
 
 /// A signed Update of an actor: its new profile (inbox, shared inbox,
 /// name, keys, aliases) replaces the cached one, so deliveries follow a
 /// moved inbox and a move check sees the current aliases.
-fn profile(state: &AppState, actor: &str, object: &serde_json::Value) -> anyhow::Result<Outcome> {
+fn profile(state: &Context, actor: &str, object: &serde_json::Value) -> anyhow::Result<Outcome> {
     let Some(cached) = state.db.remote_actor(actor)? else {
         return Ok(format!("ignored: Update of {actor}, not a known actor"));
     };
@@ -24,7 +24,7 @@ fn profile(state: &AppState, actor: &str, object: &serde_json::Value) -> anyhow:
 }
 
 pub fn receive(
-    state: &AppState,
+    state: &Context,
     actor: &str,
     activity: &serde_json::Value,
     update: Create,

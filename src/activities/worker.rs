@@ -1,6 +1,6 @@
 //! The inbox worker: claims stored activities and processes them in order.
 
-use crate::server::AppState;
+use crate::context::Context;
 use std::time::Duration;
 
 /// How long a claimed activity stays ours before another worker may retry it.
@@ -8,7 +8,7 @@ const LEASE_MS: i64 = 60_000;
 /// Idle poll interval; the inbox route also wakes the worker directly.
 const IDLE: Duration = Duration::from_millis(500);
 
-pub async fn run(state: AppState) {
+pub async fn run(state: Context) {
     loop {
         let batch = state.db.call(|db| db.claim_incoming(50, LEASE_MS)).await;
         let rows = match batch {
@@ -51,7 +51,7 @@ pub async fn run(state: AppState) {
 
 /// Schedules the next attempt of an activity whose processing failed, or
 /// marks it failed once its retries ran out (see `super::retry`).
-async fn failed(state: &AppState, id: i64, activity_id: &str, attempts: i32, error: String) {
+async fn failed(state: &Context, id: i64, activity_id: &str, attempts: i32, error: String) {
     let failures = u32::try_from(attempts).unwrap_or(0).saturating_add(1);
     let wait = super::retry::retry_delay(failures);
     match wait {

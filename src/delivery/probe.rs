@@ -5,8 +5,8 @@
 //! activities from it or deliveries to it would show it is back.
 
 use super::backoff::probe_delay;
+use crate::context::Context;
 use crate::db::{now_ms, ProbeDue};
-use crate::server::AppState;
 use std::time::Duration;
 
 /// How often the (small) table of parked servers is looked at.
@@ -18,7 +18,7 @@ fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)
 }
 
-pub async fn run(state: AppState) {
+pub async fn run(state: Context) {
     loop {
         tokio::time::sleep(TICK).await;
         let due = match state.db.call(|db| db.probes_due()).await {
@@ -34,7 +34,7 @@ pub async fn run(state: AppState) {
     }
 }
 
-async fn probe(state: &AppState, parked: ProbeDue) {
+async fn probe(state: &Context, parked: ProbeDue) {
     let host = parked.host.clone();
     let due = parked.next_probe_at;
     if due == 0 {

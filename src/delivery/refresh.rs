@@ -4,10 +4,10 @@
 //! keys and aliases (move checks) are current, even if the actor never
 //! sent an `Update`.
 
+use crate::context::Context;
 use crate::db::now_ms;
 use crate::federation::actor::actor_for_key;
 use crate::federation::profile::STALE_MS;
-use crate::server::AppState;
 use std::time::Duration;
 
 /// How often stale actors are looked for.
@@ -17,7 +17,7 @@ const BATCH: i64 = 20;
 /// After a failed refetch, the next try comes this much later.
 const RETRY_MS: i64 = 3600 * 1000;
 
-pub async fn run(state: AppState) {
+pub async fn run(state: Context) {
     loop {
         tokio::time::sleep(TICK).await;
         let before = now_ms() - STALE_MS;

@@ -3,12 +3,12 @@
 
 use super::backoff::{is_retryable, retry_delay};
 use super::recorder::Recorder;
+use crate::context::Context;
 use crate::db::queue::{self, Attempt};
 use crate::db::DueDelivery;
 use crate::federation::client::SigningKey;
 use crate::federation::FetchError;
 use crate::keys::private_key;
-use crate::server::AppState;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -45,7 +45,7 @@ impl Limits {
 
 /// Runs the delivery worker; `on_gone` ends the memberships of accounts
 /// whose inbox answers 410 (see `Recorder`).
-pub async fn run(state: AppState, on_gone: super::recorder::OnGone) {
+pub async fn run(state: Context, on_gone: super::recorder::OnGone) {
     // A claimed delivery stays ours this long; a crashed worker's claims
     // are taken over after it (Config::delivery_lease_secs).
     let lease_ms =
@@ -120,7 +120,7 @@ pub async fn run(state: AppState, on_gone: super::recorder::OnGone) {
     }
 }
 
-async fn signer_for(state: &AppState, limits: &Limits, group: &str) -> anyhow::Result<SigningKey> {
+async fn signer_for(state: &Context, limits: &Limits, group: &str) -> anyhow::Result<SigningKey> {
     if let Some(k) = limits
         .keys
         .lock()
@@ -143,7 +143,7 @@ async fn signer_for(state: &AppState, limits: &Limits, group: &str) -> anyhow::R
     Ok(key)
 }
 
-async fn deliver(state: &AppState, limits: &Limits, d: DueDelivery) {
+async fn deliver(state: &Context, limits: &Limits, d: DueDelivery) {
     let result = match signer_for(state, limits, &d.group_name).await {
         Ok(signer) => {
             state

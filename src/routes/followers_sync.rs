@@ -6,9 +6,9 @@
 
 use super::inbox::signed_get_signer;
 use super::negotiate::activity_json;
+use crate::context::Context;
 use crate::db::Group;
 use crate::error::Error;
-use crate::server::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
@@ -16,7 +16,7 @@ use serde_json::json;
 /// for an unsigned or unverifiable request.
 pub(super) async fn members_on_signers_server(
     req: &HttpRequest,
-    state: &AppState,
+    state: &Context,
     group: &Group,
 ) -> Result<Option<Vec<String>>, Error> {
     let signer = match signed_get_signer(req, state).await {
@@ -35,7 +35,7 @@ pub(super) async fn members_on_signers_server(
 
 pub async fn partial_followers(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let name = path.into_inner();

@@ -1,13 +1,13 @@
 //! The group actor, its HTML page, and its collections.
 
 use super::negotiate::{activity_json, html, wants_html};
+use crate::context::Context;
 use crate::db::Group;
 use crate::documents::{counted_collection, escape_html, group_actor, text_to_html};
 use crate::error::Error;
-use crate::server::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-async fn find_group(state: &AppState, name: String) -> Result<Group, Error> {
+async fn find_group(state: &Context, name: String) -> Result<Group, Error> {
     // A missing group is DbError::NotFound, answered 404.
     Ok(state.db.call(move |db| db.group_by_name(&name)).await?)
 }
@@ -15,7 +15,7 @@ async fn find_group(state: &AppState, name: String) -> Result<Group, Error> {
 /// Public on purpose: remote servers must fetch it, unsigned, to follow.
 pub async fn actor(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let name = path.into_inner();
@@ -34,7 +34,7 @@ pub async fn actor(
 
 /// A deleted group answers 410 with a Tombstone: a server that fetches it
 /// (to refresh it, or to check a Delete) drops the group.
-async fn gone(state: &AppState, name: String) -> Result<HttpResponse, Error> {
+async fn gone(state: &Context, name: String) -> Result<HttpResponse, Error> {
     let lookup = name.clone();
     let Some(group) = state.db.call(move |db| db.deleted_group(&lookup)).await? else {
         return Err(Error::NotFound);
@@ -50,7 +50,7 @@ async fn gone(state: &AppState, name: String) -> Result<HttpResponse, Error> {
         })))
 }
 
-fn group_page(state: &AppState, group: &Group) -> String {
+fn group_page(state: &Context, group: &Group) -> String {
     let handle = escape_html(&format!("@{}@{}", group.name, state.config.acct_domain()));
     let title = escape_html(&group.display_name);
     let summary = text_to_html(&group.summary);
@@ -75,7 +75,7 @@ fn group_page(state: &AppState, group: &Group) -> String {
 
 /// Counts only: what a private group carries is not listed to strangers.
 pub async fn outbox(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let group = find_group(&state, path.into_inner()).await?;
@@ -92,7 +92,7 @@ pub async fn outbox(
 /// accounts: no server learns who is a member elsewhere.
 pub async fn followers(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let group = find_group(&state, path.into_inner()).await?;
@@ -112,7 +112,7 @@ pub async fn followers(
 
 /// A group follows no one.
 pub async fn following(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let group = find_group(&state, path.into_inner()).await?;

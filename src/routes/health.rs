@@ -1,11 +1,11 @@
 //! `/healthz` for load balancers and `/metrics` for Prometheus.
 
+use crate::context::Context;
 use crate::error::Error;
-use crate::server::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 /// 200 when the database answers, 503 otherwise.
-pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+pub async fn healthz(state: web::Data<Context>) -> HttpResponse {
     match state.db.call(|db| db.ping()).await {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
         Err(e) => {
@@ -19,7 +19,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
 /// Only with `Authorization: Bearer $DEMESH_METRICS_TOKEN`: per-server
 /// failure counts would tell strangers where the members are. Without a
 /// configured token the endpoint does not exist.
-pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+pub async fn metrics(req: HttpRequest, state: web::Data<Context>) -> Result<HttpResponse, Error> {
     let Some(token) = state.config.metrics_token.as_deref() else {
         return Err(Error::NotFound);
     };

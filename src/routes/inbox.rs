@@ -1,11 +1,12 @@
 //! POST to a group inbox or the shared inbox (DESIGN §4): check, store,
 //! answer 202. Processing happens later, off the request path.
 
+use crate::context::Context;
 use crate::db::RemoteActor;
 use crate::error::Error;
 use crate::federation::actor::{actor_for_key, authority, id_of};
 use crate::federation::FetchError;
-use crate::server::AppState;
+use crate::routes::limits::InboxLimits;
 use crate::signatures::{check, PendingSignature, RequestParts, SignatureError};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
@@ -39,17 +40,18 @@ async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, Error> {
 pub async fn shared_inbox(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
+    limits: web::Data<InboxLimits>,
 ) -> Result<HttpResponse, Error> {
     let result = match read_body(payload).await {
-        Ok(body) => receive(&req, &body, &state, None).await,
+        Ok(body) => receive(&req, &body, &state, &limits, None).await,
         Err(e) => Err(e),
     };
     counted(&state, result)
 }
 
 /// Counts every answer for /metrics.
-fn counted(state: &AppState, result: Result<HttpResponse, Error>) -> Result<HttpResponse, Error> {
+fn counted(state: &Context, result: Result<HttpResponse, Error>) -> Result<HttpResponse, Error> {
     use actix_web::ResponseError;
     let status = match &result {
         Ok(r) => r.status().as_u16(),
@@ -65,7 +67,8 @@ fn counted(state: &AppState, result: Result<HttpResponse, Error>) -> Result<Http
 pub async fn group_inbox(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
+    limits: web::Data<InboxLimits>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let name = path.into_inner();
@@ -73,7 +76,7 @@ pub async fn group_inbox(
     let result = match (body, state.db.call(move |db| db.group_by_name(&name)).await) {
         (Err(e), _) => Err(e),
         (_, Err(e)) => Err(e.into()),
-        (Ok(body), Ok(group)) => receive(&req, &body, &state, Some(group.id)).await,
+        (Ok(body), Ok(group)) => receive(&req, &body, &state, &limits, Some(group.id)).await,
     };
     counted(&state, result)
 }
@@ -81,7 +84,8 @@ pub async fn group_inbox(
 async fn receive(
     req: &HttpRequest,
     body: &[u8],
-    state: &AppState,
+    state: &Context,
+    limits: &InboxLimits,
     group_id: Option<i64>,
 ) -> Result<HttpResponse, Error> {
     let activity: Value = serde_json::from_slice(body)
@@ -154,8 +158,8 @@ async fn receive(
         )));
     }
     let wait = |d: std::time::Duration| Error::TooManyRequests(d.as_secs());
-    state.limits.servers.take(&signer.domain).map_err(wait)?;
-    state.limits.accounts.take(&signer.uri).map_err(wait)?;
+    limits.servers.take(&signer.domain).map_err(wait)?;
+    limits.accounts.take(&signer.uri).map_err(wait)?;
     // An account not known before (or renamed) is checked now.
     if known_acct != Some(signer.acct()) && is_blocked(state, vec![signer.acct()]).await? {
         return Err(Error::Forbidden);
@@ -192,7 +196,7 @@ async fn receive(
 
 /// Asks the follower's server what software it runs, for `request list`;
 /// in the background, since nothing waits for it.
-fn learn_software(state: AppState, actor: String, domain: String) {
+fn learn_software(state: Context, actor: String, domain: String) {
     tokio::spawn(async move {
         match crate::federation::actor::server_software(
             &state.client,
@@ -212,7 +216,7 @@ fn learn_software(state: AppState, actor: String, domain: String) {
     });
 }
 
-async fn is_blocked(state: &AppState, names: Vec<String>) -> Result<bool, Error> {
+async fn is_blocked(state: &Context, names: Vec<String>) -> Result<bool, Error> {
     let names: Vec<String> = names.into_iter().map(|n| n.to_ascii_lowercase()).collect();
     Ok(state.db.call(move |db| db.is_blocked(&names)).await?)
 }
@@ -223,7 +227,7 @@ async fn is_blocked(state: &AppState, names: Vec<String>) -> Result<bool, Error>
 /// followers, followers synchronisation).
 pub(super) async fn signed_get_signer(
     req: &HttpRequest,
-    state: &AppState,
+    state: &Context,
 ) -> Result<RemoteActor, Error> {
     let headers = super::header_map(req);
     let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
@@ -250,7 +254,7 @@ pub(super) async fn signed_get_signer(
 /// it), refetching once on failure (the actor may have rotated it). `Ok(None)`: an unknown actor deleting itself, whose key
 /// is gone with it.
 async fn verify(
-    state: &AppState,
+    state: &Context,
     pending: &PendingSignature,
     self_delete: bool,
     known: Option<RemoteActor>,

@@ -1,12 +1,12 @@
 //! The instance actor and the front page.
 
 use super::negotiate::{activity_json, html, wants_html};
+use crate::context::Context;
 use crate::documents::{escape_html, instance_actor};
 use crate::error::Error;
-use crate::server::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-pub async fn actor(state: web::Data<AppState>) -> HttpResponse {
+pub async fn actor(state: web::Data<Context>) -> HttpResponse {
     activity_json(&instance_actor(
         &state.urls,
         &state.config.acct_domain(),
@@ -15,14 +15,14 @@ pub async fn actor(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// The instance actor posts nothing.
-pub async fn outbox(state: web::Data<AppState>) -> HttpResponse {
+pub async fn outbox(state: web::Data<Context>) -> HttpResponse {
     let id = format!("{}/outbox", state.urls.instance_actor());
     activity_json(&crate::documents::counted_collection(&id, 0))
 }
 
 /// A short page for people who open the server's address in a browser.
 /// It names no group: groups are private and found only by their address.
-pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+pub async fn index(req: HttpRequest, state: web::Data<Context>) -> Result<HttpResponse, Error> {
     if !wants_html(&req) {
         return Ok(activity_json(&instance_actor(
             &state.urls,

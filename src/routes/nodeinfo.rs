@@ -1,14 +1,14 @@
 //! NodeInfo 2.1, for directories and for peers that label servers by
 //! software. It counts groups but never names them.
 
+use crate::context::Context;
 use crate::error::Error;
-use crate::server::AppState;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 const SCHEMA_21: &str = "http://nodeinfo.diaspora.software/ns/schema/2.1";
 
-pub async fn discovery(state: web::Data<AppState>) -> HttpResponse {
+pub async fn discovery(state: web::Data<Context>) -> HttpResponse {
     HttpResponse::Ok().json(json!({
         "links": [
             { "rel": SCHEMA_21, "href": format!("{}/nodeinfo/2.1", state.urls.base()) },
@@ -21,7 +21,7 @@ pub async fn discovery(state: web::Data<AppState>) -> HttpResponse {
     }))
 }
 
-pub async fn nodeinfo(state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+pub async fn nodeinfo(state: web::Data<Context>) -> Result<HttpResponse, Error> {
     let groups = state.db.call(|db| db.count_groups()).await?;
     let mut doc = json!({
         "version": "2.1",

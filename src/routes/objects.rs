@@ -5,14 +5,14 @@
 
 use super::inbox::signed_get_signer;
 use super::negotiate::activity_json;
+use crate::context::Context;
 use crate::db::{Group, Post};
 use crate::error::Error;
-use crate::server::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 /// Whether the request is signed by someone allowed to read `group`'s posts.
-async fn may_read(req: &HttpRequest, state: &AppState, group: &Group) -> Result<bool, Error> {
+async fn may_read(req: &HttpRequest, state: &Context, group: &Group) -> Result<bool, Error> {
     let Ok(signer) = signed_get_signer(req, state).await else {
         return Ok(false);
     };
@@ -25,7 +25,7 @@ async fn may_read(req: &HttpRequest, state: &AppState, group: &Group) -> Result<
 
 async fn group_and_reader(
     req: &HttpRequest,
-    state: &AppState,
+    state: &Context,
     name: String,
 ) -> Result<Group, Error> {
     let group = state.db.call(move |db| db.group_by_name(&name)).await?;
@@ -37,7 +37,7 @@ async fn group_and_reader(
 
 pub async fn post(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, Error> {
     let (name, key) = path.into_inner();
@@ -56,7 +56,7 @@ pub async fn post(
     Ok(activity_json(&doc))
 }
 
-async fn find(state: &AppState, note_id: String, group_id: i64) -> Result<Post, Error> {
+async fn find(state: &Context, note_id: String, group_id: i64) -> Result<Post, Error> {
     state
         .db
         .call(move |db| db.post_by_note(&note_id))
@@ -67,7 +67,7 @@ async fn find(state: &AppState, note_id: String, group_id: i64) -> Result<Post, 
 
 pub async fn activity(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, Error> {
     let (name, key) = path.into_inner();

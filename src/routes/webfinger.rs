@@ -2,8 +2,8 @@
 //! the group's actor URL.
 
 use crate::config::Config;
+use crate::context::Context;
 use crate::error::Error;
-use crate::server::AppState;
 use crate::urls::Urls;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -64,7 +64,7 @@ pub fn parse_resource(config: &Config, urls: &Urls, raw: &str) -> Result<Resourc
 }
 
 pub async fn webfinger(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     query: web::Query<Query>,
 ) -> Result<HttpResponse, Error> {
     let raw = query
@@ -101,7 +101,7 @@ pub async fn webfinger(
         .body(jrd.to_string()))
 }
 
-pub async fn host_meta(state: web::Data<AppState>) -> HttpResponse {
+pub async fn host_meta(state: web::Data<Context>) -> HttpResponse {
     let template = format!(
         "{}/.well-known/webfinger?resource={{uri}}",
         state.urls.base()

@@ -9,8 +9,9 @@ pub mod faults;
 pub mod wait;
 
 use demesh::config::{Config, FileConfig, Overrides};
+use demesh::context::Context;
 use demesh::db::Db;
-use demesh::server::{self, AppState};
+use demesh::server;
 use diesel::{Connection, RunQueryDsl};
 use std::net::TcpListener;
 use std::process::{Command, Output};
@@ -104,7 +105,7 @@ pub struct TestServer {
     pub base: String,
     pub db: Db,
     pub db_url: String,
-    pub state: AppState,
+    pub state: Context,
     running: server::Running,
 }
 
@@ -130,7 +131,7 @@ impl TestServer {
         let mut config = test_config(&base, &db.url);
         adjust(&mut config);
         let database = Db::connect(&db.url).unwrap();
-        let state = AppState::new(config, database.clone()).unwrap();
+        let state = Context::new(config, database.clone()).unwrap();
         let running = server::start(state.clone(), listener).unwrap();
         TestServer {
             base,

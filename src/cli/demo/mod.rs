@@ -7,9 +7,10 @@ mod member_server;
 mod script;
 
 use crate::config::{Config, FileConfig, Overrides};
+use crate::context::Context;
 use crate::db::{Db, NewGroup};
-use crate::server::{self, AppState};
-use anyhow::Context;
+use crate::server;
+use anyhow::Context as _;
 use member_server::MemberServer;
 use std::future::Future;
 use std::io::Write;
@@ -82,7 +83,7 @@ async fn demo() -> anyhow::Result<()> {
                 FileConfig::default(),
             )?;
             let db = Db::connect(&config.database_url)?;
-            let state = AppState::new(config, db)?;
+            let state = Context::new(config, db)?;
             let running = server::start(state.clone(), listener)?;
             println!("      server at {base}, database {}", db_path.display());
             Ok((state, running))

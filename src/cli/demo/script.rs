@@ -4,8 +4,8 @@
 
 use super::member_server::MemberServer;
 use super::Steps;
+use crate::context::Context;
 use crate::db::{memberships, Group};
-use crate::server::AppState;
 use crate::{conversation, membership};
 use anyhow::{anyhow, bail, ensure};
 use serde_json::{json, Value};
@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
 pub struct Cast<'a> {
-    pub state: &'a AppState,
+    pub state: &'a Context,
     pub group: &'a Group,
     /// alice, bob and carol, each on a server of their own.
     pub members: &'a [MemberServer; 3],
