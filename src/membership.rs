@@ -3,20 +3,12 @@
 //! so what the follower's server shows always matches our state.
 
 use crate::db::{Db, DbError, Group, Membership, Outgoing, RemoteActor, Removal, Target};
+use crate::federation::fanout;
 use crate::urls::Urls;
+// Where it lived before; kept so callers need not change.
+pub use crate::urls::new_activity_id;
 use anyhow::{anyhow, Context};
 use serde_json::{json, Value};
-
-/// A fresh activity id on our host, under the group.
-pub fn new_activity_id(urls: &Urls, group: &str) -> String {
-    let mut bytes = [0u8; 16];
-    // openssl's CSPRNG; ids must not be guessable (objects are private).
-    let hex = match openssl::rand::rand_bytes(&mut bytes) {
-        Ok(()) => bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
-        Err(_) => format!("{:x}", crate::db::now_ms()),
-    };
-    format!("{}/activities/{hex}", urls.group(group))
-}
 
 /// An activity of the group addressed to one account alone (the answers
 /// to its Follow, the group's Block and its Undo), with a fresh id.
@@ -209,7 +201,7 @@ pub fn delete_group(db: &Db, urls: &Urls, group: &Group) -> anyhow::Result<usize
         "object": actor,
         "to": [urls.group_followers(&group.name)],
     });
-    let targets = db.member_targets(group.id)?;
+    let targets = fanout::member_targets(db, group.id)?;
     db.retire_group(group.id, &id, &doc.to_string(), &targets)?;
     Ok(targets.len())
 }
@@ -235,5 +227,9 @@ pub fn announce_profile(db: &Db, urls: &Urls, group: &Group) -> anyhow::Result<u
         "to": [urls.group_followers(&group.name)],
         "object": actor,
     });
-    crate::conversation::to_members(db, group, &id, &update)
+    let update = Outgoing {
+        id,
+        body: update.to_string(),
+    };
+    Ok(fanout::to_member_servers(db, group.id, &update)?)
 }

@@ -3,6 +3,23 @@
 
 use crate::config::Config;
 
+/// A fresh activity id on our host, under the group.
+pub fn new_activity_id(urls: &Urls, group: &str) -> String {
+    let mut bytes = [0u8; 16];
+    // openssl's CSPRNG; ids must not be guessable (objects are private).
+    let hex = match openssl::rand::rand_bytes(&mut bytes) {
+        Ok(()) => bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        Err(_) => format!(
+            "{:x}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or_default()
+        ),
+    };
+    format!("{}/activities/{hex}", urls.group(group))
+}
+
 #[derive(Clone, Debug)]
 pub struct Urls {
     base: String,

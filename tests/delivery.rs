@@ -158,8 +158,10 @@ async fn stored_activity_is_processed_after_restart(backend: Backend) {
 }
 
 /// The worker records results in batches (one transaction for all that
-/// finished meanwhile): each result still lands on its own delivery, and a
-/// 410 from a personal inbox ends that account's memberships.
+/// finished meanwhile): each result still lands on its own delivery. The
+/// store only records: what a 410 means (the account's memberships end)
+/// is the delivery recorder's rule, tested through the server in
+/// tests/membership.rs and tests/removal.rs.
 async fn batched_results_each_land_on_their_delivery(backend: Backend) {
     use demesh::db::queue::{Attempt, Target, DELIVERED, FAILED, PENDING};
     let test_db = TestDb::new(backend);
@@ -215,7 +217,11 @@ async fn batched_results_each_land_on_their_delivery(backend: Backend) {
     assert_eq!(b.next_attempt_at, Some(later));
     assert_eq!(b.last_error.as_deref(), Some("HTTP 503"));
     assert_eq!((c.delivered, c.pending, c.failed), (0, 0, 1));
-    assert_eq!(db.count_members(group.id).unwrap(), 0, "410: gone");
+    assert_eq!(
+        db.count_members(group.id).unwrap(),
+        1,
+        "recording a 410 ends nothing by itself"
+    );
     // Released: the retry is not claimed before its time, nothing else is due.
     assert!(db.claim_deliveries(10, 60_000).unwrap().is_empty());
 }

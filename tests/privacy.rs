@@ -278,7 +278,7 @@ async fn member_servers_can_synchronise_followers(backend: Backend) {
             g = c.group
         )
     };
-    let digest = |ids: &[&str]| demesh::delivery::sync::digest(ids.iter().copied());
+    let digest = |ids: &[&str]| demesh::federation::sync::digest(ids.iter().copied());
     let (_, note) = alice_posts(&c, "40").await;
     let at_a = arrived(&c.a, "Create", &note).await;
     assert_eq!(at_a.path, "/inbox", "the shared inbox");

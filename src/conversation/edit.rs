@@ -75,7 +75,7 @@ pub fn update_copies(
         };
         edits.push((post, note.to_string(), update));
     }
-    let changed = db.edit_posts(&edits)?;
+    let changed = super::effects::edit_posts(db, &edits)?;
     Ok(format!("updated {changed} group copy(ies)"))
 }
 
@@ -92,7 +92,7 @@ pub fn delete_copies(
     for post in copies_by(db, original_id, author_uri)? {
         names.insert(post.group_id, db.group_by_id(post.group_id)?.name);
     }
-    let removed = db.withdraw_post(original_id, author_uri, |post| {
+    let removed = super::effects::withdraw_post(db, original_id, author_uri, |post| {
         let group = names
             .get(&post.group_id)
             .map(String::as_str)
@@ -124,7 +124,11 @@ fn delete_of(urls: &Urls, group: &str, post: &Post) -> Outgoing {
 /// Moderator removal: deletes a group copy and sends Delete{Tombstone}
 /// to the members, in one transaction. False if already gone.
 pub fn remove_post(db: &Db, urls: &Urls, group: &Group, post: &Post) -> anyhow::Result<bool> {
-    Ok(db.remove_post(post, &delete_of(urls, &group.name, post))?)
+    Ok(super::effects::remove_copy(
+        db,
+        post,
+        &delete_of(urls, &group.name, post),
+    )?)
 }
 
 /// A short name for one edit of an object: the hash of what it says now.

@@ -4,11 +4,12 @@
 
 pub mod audience;
 mod edit;
+pub mod effects;
 pub mod note;
 mod publish;
 
 pub use edit::{delete_copies, remove_post, update_copies};
-pub use publish::{post_context, republish, to_members};
+pub use publish::{post_context, republish};
 
 /// What a group does with a member post that was visible outside it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

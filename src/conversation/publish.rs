@@ -1,11 +1,12 @@
 //! Republishing, editing and deleting the group's copies.
 
 use super::audience::visible_outside;
+use super::effects::Published;
 use super::note::{group_note, Placement};
 use super::LeakGuard;
-use crate::db::{Db, Group, NewPost, Outgoing, Post, Published, RemoteActor, Target};
+use crate::db::{Db, Group, NewPost, Outgoing, Post, RemoteActor, Target};
 use crate::documents::rfc3339;
-use crate::membership::new_activity_id;
+use crate::urls::new_activity_id;
 use crate::urls::Urls;
 use anyhow::Context;
 use serde_json::{json, Map, Value};
@@ -37,18 +38,6 @@ pub(super) fn now_rfc3339_ms() -> String {
 
 fn note_id(urls: &Urls, group: &str) -> String {
     new_activity_id(urls, group).replace("/activities/", "/posts/")
-}
-
-/// Sends `activity` from the group to every member server; returns how
-/// many deliveries were queued. With no members, nothing is stored.
-pub fn to_members(db: &Db, group: &Group, id: &str, activity: &Value) -> anyhow::Result<usize> {
-    Ok(db.to_member_servers(
-        group.id,
-        &Outgoing {
-            id: id.to_string(),
-            body: activity.to_string(),
-        },
-    )?)
 }
 
 /// The group's copy of the parent, when the post replies to one of our
@@ -140,7 +129,8 @@ pub fn republish(
     };
     let warning =
         (leaked && guard == LeakGuard::Warn).then(|| leak_note(urls, group, author, false));
-    let published = db.publish_post(
+    let published = super::effects::publish_post(
+        db,
         NewPost {
             group_id: group.id,
             note_id: &id,

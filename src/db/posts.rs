@@ -1,7 +1,7 @@
 //! The group's copies of member posts, and who may read them.
 
 use super::schema::{memberships, posts, remote_actors};
-use super::{memberships::APPROVED, now_ms, per_backend, Db, DbResult, Target};
+use super::{memberships::APPROVED, now_ms, per_backend, Db, DbResult};
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -195,11 +195,11 @@ impl Db {
             .load(&mut *conn)?)
     }
 
-    /// One target per member server: its shared inbox, else each member's
-    /// personal inbox.
-    pub fn member_targets(&self, group_id: i64) -> DbResult<Vec<Target>> {
+    /// The group's members with their inboxes, in the order they are
+    /// stored (who gets a copy is decided by `federation::fanout`).
+    pub fn member_inboxes(&self, group_id: i64) -> DbResult<Vec<MemberInbox>> {
         let mut conn = self.conn()?;
-        let actors: Vec<(String, String, Option<String>)> = memberships::table
+        let rows: Vec<(String, String, Option<String>)> = memberships::table
             .inner_join(remote_actors::table.on(remote_actors::uri.eq(memberships::actor_uri)))
             .filter(memberships::group_id.eq(group_id))
             .filter(memberships::state.eq(APPROVED))
@@ -209,41 +209,23 @@ impl Db {
                 remote_actors::shared_inbox,
             ))
             .load(&mut *conn)?;
-        // One delivery per shared inbox (with the digest of the members
-        // behind it), else one per personal inbox; in first-seen order.
-        let mut shared_members: std::collections::HashMap<String, Vec<String>> =
-            std::collections::HashMap::new();
-        let mut seen = std::collections::BTreeSet::new();
-        let mut targets = Vec::new();
-        for (uri, inbox, shared) in actors {
-            let target = match shared {
-                Some(s) => {
-                    shared_members.entry(s.clone()).or_default().push(uri);
-                    Target {
-                        inbox: s,
-                        recipient: None,
-                        sync_digest: None,
-                    }
-                }
-                None => Target {
-                    inbox,
-                    recipient: Some(uri),
-                    sync_digest: None,
-                },
-            };
-            if seen.insert(target.inbox.clone()) {
-                targets.push(target);
-            }
-        }
-        for t in &mut targets {
-            if let Some(members) = shared_members.get(&t.inbox) {
-                t.sync_digest = Some(crate::delivery::sync::digest(
-                    members.iter().map(String::as_str),
-                ));
-            }
-        }
-        Ok(targets)
+        Ok(rows
+            .into_iter()
+            .map(|(uri, inbox, shared_inbox)| MemberInbox {
+                uri,
+                inbox,
+                shared_inbox,
+            })
+            .collect())
     }
+}
+
+/// A member account and where its server takes deliveries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberInbox {
+    pub uri: String,
+    pub inbox: String,
+    pub shared_inbox: Option<String>,
 }
 
 /// `text` with LIKE's wildcards taken literally (escaped with `\`, named

@@ -11,6 +11,16 @@ pub const FAILED: &str = "failed";
 /// For a parked server: not sent until it is back (see `hosts`).
 pub const HELD: &str = "held";
 
+/// The note a held delivery carries until its server is back. The
+/// wording is the operator's (`demesh queue` shows it), but it is written
+/// in the same statement that holds the row, so it is composed here.
+fn held_note(since_ms: i64) -> String {
+    let since = chrono::DateTime::from_timestamp_millis(since_ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    format!("held: server unavailable since {since} (sent once it is back)")
+}
+
 /// Where one copy goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -18,7 +28,7 @@ pub struct Target {
     /// The actor, when `inbox` is a personal inbox (a 410 then ends them).
     pub recipient: Option<String>,
     /// For a group post to a shared inbox: the FEP-8fcf digest of the
-    /// group's members there (see `delivery::sync`).
+    /// group's members there (see `federation::sync`).
     pub sync_digest: Option<String>,
 }
 
@@ -120,12 +130,7 @@ impl Db {
                         } else {
                             PENDING
                         }),
-                        deliveries::last_error.eq(parked_since.map(|since| {
-                            format!(
-                                "held: server unavailable since {} (sent once it is back)",
-                                crate::documents::rfc3339(*since)
-                            )
-                        })),
+                        deliveries::last_error.eq(parked_since.map(|since| held_note(*since))),
                         deliveries::next_attempt_at.eq(now),
                         deliveries::created_at.eq(now),
                         deliveries::updated_at.eq(now),
@@ -232,8 +237,7 @@ impl Db {
     /// Records finished attempts in one transaction: one commit for a
     /// whole batch instead of one per delivery. An attempt with
     /// `next_attempt_at: Some` stays pending (retry); otherwise it ends as
-    /// its `state`. A 410 from a personal inbox ends that account's
-    /// memberships in the same transaction.
+    /// its `state`. (What a 410 means is `delivery::recorder`'s rule.)
     pub fn record_attempts(&self, attempts: &[Attempt]) -> DbResult<()> {
         let now = now_ms();
         let mut pooled = self.conn()?;
@@ -278,13 +282,6 @@ impl Db {
                 .collect();
             if !answered.is_empty() {
                 super::hosts::unpark_all(conn, &answered)?;
-            }
-            for actor in attempts.iter().filter_map(|a| a.gone_actor.as_ref()) {
-                diesel::delete(
-                    super::schema::memberships::table
-                        .filter(super::schema::memberships::actor_uri.eq(actor)),
-                )
-                .execute(conn)?;
             }
             Ok(())
         })

@@ -5,5 +5,4 @@ pub mod backoff;
 pub mod probe;
 pub mod recorder;
 pub mod refresh;
-pub mod sync;
 pub mod worker;

@@ -74,6 +74,7 @@ fn record(db: &Db, attempts: &[Attempt], on_gone: &OnGone) -> crate::db::DbResul
         for actor in &gone {
             on_gone(tx, actor)?;
         }
+        end_memberships(tx, &gone)?;
         tx.record_attempts(attempts)?;
         Ok::<_, anyhow::Error>(())
     });
@@ -81,9 +82,21 @@ fn record(db: &Db, attempts: &[Attempt], on_gone: &OnGone) -> crate::db::DbResul
         Ok(()) => Ok(()),
         Err(e) => {
             tracing::warn!(error = %format!("{e:#}"), "cannot queue the removal of a gone account; ending its memberships only");
-            db.record_attempts(attempts)
+            db.transaction(|tx| {
+                end_memberships(tx, &gone)?;
+                tx.record_attempts(attempts)
+            })
         }
     }
+}
+
+/// A 410 Gone from a personal inbox: the account is gone, so its
+/// memberships and requests end whatever the removal could queue.
+fn end_memberships(tx: &Db, gone: &[&String]) -> crate::db::DbResult<()> {
+    for actor in gone {
+        tx.delete_memberships_of(actor)?;
+    }
+    Ok(())
 }
 
 async fn run(db: Db, mut rx: mpsc::UnboundedReceiver<Pending>, on_gone: OnGone) {

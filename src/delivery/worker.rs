@@ -153,7 +153,7 @@ async fn deliver(state: &Context, limits: &Limits, d: DueDelivery) {
                     d.body.as_bytes(),
                     &signer,
                     d.sync_digest.as_deref().map(|digest| {
-                        super::sync::header(&state.urls.group(&d.group_name), digest)
+                        crate::federation::sync::header(&state.urls.group(&d.group_name), digest)
                     }),
                 )
                 .await

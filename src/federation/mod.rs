@@ -3,8 +3,10 @@
 
 pub mod actor;
 pub mod client;
+pub mod fanout;
 pub mod guard;
 pub mod key_owner;
 pub mod profile;
+pub mod sync;
 
 pub use client::{Client, FetchError};

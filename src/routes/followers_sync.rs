@@ -1,5 +1,5 @@
 //! GET /groups/NAME/followers_synchronization: the partial followers
-//! collection of FEP-8fcf (see `delivery::sync`). A member server fetches
+//! collection of FEP-8fcf (see `federation::sync`). A member server fetches
 //! it, signed, when the digest we sent differs from its own count of the
 //! group's followers there; it lists only that server's own accounts
 //! among the members, so no server learns who is a member elsewhere.

@@ -1,0 +1,93 @@
+//! The group's posts as effects: each change of a group copy and the
+//! activity that tells the members are written in one transaction, so a
+//! failure in between leaves neither, and a retry does both once.
+
+use crate::db::{Db, DbResult, NewPost, Outgoing, Post, Target};
+use crate::federation::fanout::to_member_servers;
+
+/// What came of publishing a member post.
+#[derive(Debug)]
+pub enum Published {
+    /// Stored, and its Create queued to this many servers.
+    Sent(usize),
+    /// This group already holds the original (a repeat delivery).
+    Duplicate,
+    /// The author deleted the original before it reached us.
+    Withdrawn,
+}
+
+/// Publishes a group copy: the post, its Create to every member server
+/// and, if given, the note to its author (leak guard), in one
+/// transaction.
+pub fn publish_post(
+    db: &Db,
+    post: NewPost<'_>,
+    create: &Outgoing,
+    note: Option<(&Outgoing, &Target)>,
+) -> DbResult<Published> {
+    db.transaction(|tx| {
+        if tx.is_withdrawn(post.original_id, post.author_uri)? {
+            return Ok(Published::Withdrawn);
+        }
+        let group_id = post.group_id;
+        if tx.insert_post(post)?.is_none() {
+            return Ok(Published::Duplicate);
+        }
+        let servers = to_member_servers(tx, group_id, create)?;
+        if let Some((note, target)) = note {
+            tx.enqueue(group_id, &note.id, &note.body, std::slice::from_ref(target))?;
+        }
+        Ok(Published::Sent(servers))
+    })
+}
+
+/// Removes a group copy (see `Db::mark_post_deleted`) and queues its
+/// Delete to the members, in one transaction. False if it was removed
+/// already.
+pub fn remove_copy(db: &Db, post: &Post, delete: &Outgoing) -> DbResult<bool> {
+    db.transaction(|tx| {
+        if !tx.mark_post_deleted(post.id)? {
+            return Ok(false);
+        }
+        to_member_servers(tx, post.group_id, delete)?;
+        Ok(true)
+    })
+}
+
+/// The author withdrew `original_id`: every group copy of theirs is
+/// removed with its Delete (`delete_of` builds it), and the original is
+/// remembered, so a Create that arrives after its Delete is not
+/// published. One transaction. Returns how many copies were removed.
+pub fn withdraw_post(
+    db: &Db,
+    original_id: &str,
+    author_uri: &str,
+    delete_of: impl Fn(&Post) -> Outgoing,
+) -> DbResult<usize> {
+    db.transaction(|tx| {
+        tx.remember_withdrawn(original_id, author_uri)?;
+        let mut removed = 0;
+        for post in tx.posts_of_original(original_id)? {
+            if post.author_uri == author_uri && remove_copy(tx, &post, &delete_of(&post))? {
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    })
+}
+
+/// Edits group copies: each one's new note and its Update to the
+/// members, all in one transaction. A copy removed meanwhile is left
+/// alone. Returns how many copies changed.
+pub fn edit_posts(db: &Db, edits: &[(&Post, String, Outgoing)]) -> DbResult<usize> {
+    db.transaction(|tx| {
+        let mut changed = 0;
+        for (post, note_json, update) in edits {
+            if tx.set_live_post_note(post.id, note_json)? {
+                to_member_servers(tx, post.group_id, update)?;
+                changed += 1;
+            }
+        }
+        Ok(changed)
+    })
+}
