@@ -169,6 +169,25 @@ pub fn text_to_html(text: &str) -> String {
         .collect()
 }
 
+/// The JSON-LD context of the group's posts: ActivityStreams plus the
+/// terms Mastodon defines for what we carry, so JSON-LD readers (Fedify)
+/// keep them.
+pub fn post_context() -> Value {
+    json!([
+        "https://www.w3.org/ns/activitystreams",
+        {
+            "ostatus": "http://ostatus.org#",
+            "conversation": "ostatus:conversation",
+            "sensitive": "as:sensitive",
+            "Hashtag": "as:Hashtag",
+            "toot": "http://joinmastodon.org/ns#",
+            "Emoji": "toot:Emoji",
+            "blurhash": "toot:blurhash",
+            "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"}
+        }
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,8 +2,9 @@
 //! moderator. Each change goes out with its activity in one transaction.
 
 use super::note::{group_note, Placement};
-use super::publish::{copies_by, now_rfc3339_ms, post_context};
+use super::publish::{copies_by, now_rfc3339_ms};
 use crate::db::{Db, Group, Outgoing, Post, RemoteActor};
+use crate::documents::post_context;
 use crate::urls::Urls;
 use anyhow::Context;
 use serde_json::{json, Map, Value};

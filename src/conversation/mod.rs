@@ -8,8 +8,9 @@ pub mod effects;
 pub mod note;
 mod publish;
 
+pub use crate::documents::post_context;
 pub use edit::{delete_copies, remove_post, update_copies};
-pub use publish::{post_context, republish};
+pub use publish::republish;
 
 /// What a group does with a member post that was visible outside it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

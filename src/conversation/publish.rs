@@ -5,30 +5,11 @@ use super::effects::Published;
 use super::note::{group_note, Placement};
 use super::LeakGuard;
 use crate::db::{Db, Group, NewPost, Outgoing, Post, RemoteActor, Target};
-use crate::documents::rfc3339;
+use crate::documents::{post_context, rfc3339};
 use crate::urls::new_activity_id;
 use crate::urls::Urls;
 use anyhow::Context;
 use serde_json::{json, Map, Value};
-
-/// The JSON-LD context of the group's posts: ActivityStreams plus the
-/// terms Mastodon defines for what we carry, so JSON-LD readers (Fedify)
-/// keep them.
-pub fn post_context() -> Value {
-    json!([
-        "https://www.w3.org/ns/activitystreams",
-        {
-            "ostatus": "http://ostatus.org#",
-            "conversation": "ostatus:conversation",
-            "sensitive": "as:sensitive",
-            "Hashtag": "as:Hashtag",
-            "toot": "http://joinmastodon.org/ns#",
-            "Emoji": "toot:Emoji",
-            "blurhash": "toot:blurhash",
-            "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"}
-        }
-    ])
-}
 
 pub(super) fn now_rfc3339_ms() -> String {
     // Milliseconds: an edit within the same second must still be "newer"

@@ -49,7 +49,7 @@ pub async fn post(
     }
     let note: Value =
         serde_json::from_str(&post.note_json).map_err(|e| Error::Internal(e.to_string()))?;
-    let mut doc = json!({"@context": crate::conversation::post_context()});
+    let mut doc = json!({"@context": crate::documents::post_context()});
     if let (Value::Object(d), Value::Object(n)) = (&mut doc, note) {
         d.extend(n);
     }
