@@ -177,8 +177,14 @@ async fn batched_results_each_land_on_their_delivery(backend: Backend) {
         })
         .unwrap();
     let gone = "https://c.example/users/gone";
-    db.record_follow(group.id, gone, "https://c.example/f/1", "{}", "approved")
-        .unwrap();
+    db.record_follow(
+        group.id,
+        gone,
+        "https://c.example/f/1",
+        "{}",
+        demesh::db::MembershipState::Approved,
+    )
+    .unwrap();
     let targets: Vec<Target> = ["a", "b", "c"]
         .iter()
         .map(|h| Target {

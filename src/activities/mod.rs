@@ -15,6 +15,42 @@ use crate::context::Context;
 use crate::db::IncomingActivity;
 use serde_json::Value;
 
+/// The activity kinds the group acts on; any other is stored and ignored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Follow,
+    Create,
+    Update,
+    Undo,
+    Delete,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [
+        Kind::Follow,
+        Kind::Create,
+        Kind::Update,
+        Kind::Undo,
+        Kind::Delete,
+    ];
+
+    /// The ActivityStreams `type`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Kind::Follow => "Follow",
+            Kind::Create => "Create",
+            Kind::Update => "Update",
+            Kind::Undo => "Undo",
+            Kind::Delete => "Delete",
+        }
+    }
+
+    /// The kind of a `type`, if the group acts on it.
+    pub fn of(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
 /// What happened to an activity, stored as its `outcome` for audits.
 pub type Outcome = String;
 
@@ -36,12 +72,12 @@ pub fn verify_only(activity: &Value, actor: &str) -> Result<&'static str, String
         .get("type")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let result = match kind {
-        "Follow" => follow::verify(activity, actor).map(|_| "Follow"),
-        "Create" | "Update" => create::verify_post(activity, actor).map(|_| "post"),
-        "Undo" => undo::verify(activity, actor).map(|_| "Undo"),
-        "Delete" => delete::verify(activity, actor).map(|_| "Delete"),
-        _ => Ok("other"),
+    let result = match Kind::of(kind) {
+        Some(Kind::Follow) => follow::verify(activity, actor).map(|_| "Follow"),
+        Some(Kind::Create | Kind::Update) => create::verify_post(activity, actor).map(|_| "post"),
+        Some(Kind::Undo) => undo::verify(activity, actor).map(|_| "Undo"),
+        Some(Kind::Delete) => delete::verify(activity, actor).map(|_| "Delete"),
+        None => Ok("other"),
     };
     result.map_err(|e| e.to_string())
 }
@@ -51,21 +87,37 @@ pub fn verify_only(activity: &Value, actor: &str) -> Result<&'static str, String
 pub fn process(state: &Context, row: &IncomingActivity) -> anyhow::Result<Outcome> {
     let activity: Value = verified!(serde_json::from_str(&row.body));
     let actor = row.actor_uri.as_str();
-    match row.kind.as_str() {
-        "Follow" => follow::receive(state, row, verified!(follow::verify(&activity, actor))),
-        "Create" => {
+    let Some(kind) = Kind::of(&row.kind) else {
+        // Mastodon answers our Reject{Follow} of a removed member with
+        // Undo{Follow} (handled as Undo); Accept/Reject aimed at a group
+        // have no meaning for us.
+        return Ok(format!("ignored: {} is not handled", row.kind));
+    };
+    match kind {
+        Kind::Follow => follow::receive(state, row, verified!(follow::verify(&activity, actor))),
+        Kind::Create => {
             let create = verified!(create::verify_post(&activity, actor));
             create::receive(state, row, &activity, create)
         }
-        "Update" => {
+        Kind::Update => {
             let update = verified!(update::verify(&activity, actor));
             update::receive(state, actor, &activity, update)
         }
-        "Undo" => undo::receive(state, actor, verified!(undo::verify(&activity, actor))),
-        "Delete" => delete::receive(state, actor, verified!(delete::verify(&activity, actor))),
-        // Mastodon answers our Reject{Follow} of a removed member with
-        // Undo{Follow} (handled above); Accept/Reject aimed at a group have
-        // no meaning for us.
-        other => Ok(format!("ignored: {other} is not handled")),
+        Kind::Undo => undo::receive(state, actor, verified!(undo::verify(&activity, actor))),
+        Kind::Delete => delete::receive(state, actor, verified!(delete::verify(&activity, actor))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Kind;
+
+    #[test]
+    fn each_kind_is_found_by_its_type_and_no_other() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::of(k.as_str()), Some(k));
+        }
+        assert_eq!(Kind::of("Accept"), None);
+        assert_eq!(Kind::of("follow"), None, "types are case-sensitive");
     }
 }

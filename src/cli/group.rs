@@ -81,7 +81,7 @@ impl GroupView {
             name: g.name.clone(),
             display_name: g.display_name.clone(),
             summary: g.summary.clone(),
-            leak_guard: g.leak_guard.clone(),
+            leak_guard: g.leak_guard.to_string(),
             icon: g.icon_url.clone(),
             created_at: crate::documents::rfc3339(g.created_at),
         }
@@ -160,10 +160,10 @@ pub fn run(config: Config, cmd: GroupCommand) -> anyhow::Result<()> {
                 "display-name" => db.set_group_profile(&name, Some(&value), None)?,
                 "summary" => db.set_group_profile(&name, None, Some(&value))?,
                 "leak-guard" => {
-                    if crate::conversation::LeakGuard::parse(&value).is_none() {
+                    let Ok(mode) = value.parse::<crate::db::LeakGuard>() else {
                         bail!("leak-guard is warn, reject or allow, not {value:?}");
-                    }
-                    db.set_leak_guard(&name, &value)?;
+                    };
+                    db.set_leak_guard(&name, mode)?;
                     group
                 }
                 "icon" => {

@@ -12,24 +12,6 @@ pub use crate::documents::post_context;
 pub use edit::{delete_copies, remove_post, update_copies};
 pub use publish::republish;
 
-/// What a group does with a member post that was visible outside it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LeakGuard {
-    /// Republish, and tell the author how to post privately (default).
-    Warn,
-    /// Do not republish; tell the author why.
-    Reject,
-    /// Republish without comment.
-    Allow,
-}
-
-impl LeakGuard {
-    pub fn parse(v: &str) -> Option<LeakGuard> {
-        match v {
-            "warn" => Some(LeakGuard::Warn),
-            "reject" => Some(LeakGuard::Reject),
-            "allow" => Some(LeakGuard::Allow),
-            _ => None,
-        }
-    }
-}
+/// What a group does with a member post that was visible outside it
+/// (stored with the group, so its one mapping to text is `db`'s).
+pub use crate::db::LeakGuard;

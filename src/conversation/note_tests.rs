@@ -18,7 +18,7 @@ fn group() -> Group {
         private_key_pem: String::new(),
         public_key_pem: String::new(),
         created_at: 0,
-        leak_guard: "warn".into(),
+        leak_guard: crate::db::LeakGuard::Warn,
         deleted_at: None,
         icon_url: None,
     }

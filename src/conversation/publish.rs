@@ -59,7 +59,7 @@ pub fn republish(
         .and_then(Value::as_str)
         .context("object id")?;
     let object_value = Value::Object(object.clone());
-    let guard = LeakGuard::parse(&group.leak_guard).unwrap_or(LeakGuard::Warn);
+    let guard = group.leak_guard;
     let leaked = visible_outside(
         activity,
         &object_value,

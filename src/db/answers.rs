@@ -49,7 +49,7 @@ impl Db {
             for a in activities {
                 tx.enqueue(group_id, &a.id, &a.body, std::slice::from_ref(target))?;
                 let mut conn = tx.conn()?;
-                let row: Option<(i64, String)> = deliveries::table
+                let row: Option<(i64, queue::DeliveryState)> = deliveries::table
                     .inner_join(outgoing_activities::table)
                     .filter(outgoing_activities::activity_id.eq(&a.id))
                     .filter(deliveries::inbox.eq(&target.inbox))

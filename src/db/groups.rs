@@ -15,7 +15,7 @@ pub struct Group {
     pub public_key_pem: String,
     pub created_at: i64,
     /// warn | reject | allow (see `conversation::leak`)
-    pub leak_guard: String,
+    pub leak_guard: super::LeakGuard,
     /// Set once the group is deleted; it then only signs its own Delete.
     pub deleted_at: Option<i64>,
     /// The avatar: an image URL (ActivityPub `icon`).
@@ -168,7 +168,7 @@ impl Db {
         Ok(())
     }
 
-    pub fn set_leak_guard(&self, name: &str, value: &str) -> DbResult<()> {
+    pub fn set_leak_guard(&self, name: &str, value: super::LeakGuard) -> DbResult<()> {
         let mut conn = self.conn()?;
         let n = diesel::update(groups::table.filter(groups::name.eq(name)))
             .set(groups::leak_guard.eq(value))

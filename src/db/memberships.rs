@@ -4,8 +4,9 @@ use super::schema::{allows, groups, memberships, remote_actors};
 use super::{now_ms, per_backend, Db, DbResult};
 use diesel::prelude::*;
 
-pub const PENDING: &str = "pending";
-pub const APPROVED: &str = "approved";
+pub use super::states::MembershipState;
+pub const PENDING: MembershipState = MembershipState::Pending;
+pub const APPROVED: MembershipState = MembershipState::Approved;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = memberships)]
@@ -15,7 +16,7 @@ pub struct Membership {
     pub actor_uri: String,
     pub follow_id: String,
     pub follow_json: String,
-    pub state: String,
+    pub state: MembershipState,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -38,7 +39,7 @@ impl Db {
         actor_uri: &str,
         follow_id: &str,
         follow_json: &str,
-        state: &str,
+        state: MembershipState,
     ) -> DbResult<Membership> {
         let now = now_ms();
         let mut conn = self.conn()?;
@@ -99,7 +100,7 @@ impl Db {
         &self,
         group_id: i64,
         actor_uri: &str,
-        state: &str,
+        state: MembershipState,
     ) -> DbResult<()> {
         let mut conn = self.conn()?;
         diesel::update(
@@ -140,7 +141,7 @@ impl Db {
     pub fn list_memberships(
         &self,
         group_id: Option<i64>,
-        state: &str,
+        state: MembershipState,
     ) -> DbResult<Vec<MembershipView>> {
         let mut conn = self.conn()?;
         let mut query = memberships::table

@@ -23,6 +23,7 @@ pub mod queue;
 mod queue_status;
 pub mod schema;
 mod stale_actors;
+mod states;
 mod superseded;
 mod transaction;
 
@@ -38,6 +39,7 @@ pub use memberships::{Membership, MembershipView};
 pub use posts::{MemberInbox, NewPost, Post};
 pub use queue::{DueDelivery, Target};
 pub use queue_status::HostStatus;
+pub use states::{DeliveryState, LeakGuard, MembershipState, UnknownWord};
 pub use transaction::Conn;
 
 use diesel::r2d2::{ConnectionManager, Pool};

@@ -5,11 +5,12 @@ use super::schema::{deliveries, groups, outgoing_activities};
 use super::{now_ms, per_backend, Db, DbError, DbResult};
 use diesel::prelude::*;
 
-pub const PENDING: &str = "pending";
-pub const DELIVERED: &str = "delivered";
-pub const FAILED: &str = "failed";
+pub use super::states::DeliveryState;
+pub const PENDING: DeliveryState = DeliveryState::Pending;
+pub const DELIVERED: DeliveryState = DeliveryState::Delivered;
+pub const FAILED: DeliveryState = DeliveryState::Failed;
 /// For a parked server: not sent until it is back (see `hosts`).
-pub const HELD: &str = "held";
+pub const HELD: DeliveryState = DeliveryState::Held;
 
 /// The note a held delivery carries until its server is back. The
 /// wording is the operator's (`demesh queue` shows it), but it is written
@@ -55,7 +56,7 @@ pub struct DueDelivery {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
     pub id: i64,
-    pub state: &'static str,
+    pub state: DeliveryState,
     pub status: Option<u16>,
     pub error: Option<String>,
     /// `Some`: retry then; `None`: the delivery ends as `state`.

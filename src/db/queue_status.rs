@@ -1,7 +1,7 @@
 //! What the delivery queue looks like from outside: per-server totals
 //! for `demesh queue`, gauges for `/metrics`.
 
-use super::queue::{DELIVERED, HELD, PENDING};
+use super::queue::{DeliveryState, PENDING};
 use super::schema::deliveries;
 use super::{now_ms, Db, DbResult};
 use diesel::prelude::*;
@@ -23,7 +23,7 @@ pub struct HostStatus {
 }
 
 /// host, state, rows, oldest `created_at`, earliest `next_attempt_at`.
-type StateCount = (String, String, i64, Option<i64>, Option<i64>);
+type StateCount = (String, DeliveryState, i64, Option<i64>, Option<i64>);
 
 impl Db {
     /// (pending deliveries, age in seconds of the oldest, unprocessed
@@ -70,15 +70,15 @@ impl Db {
                 host,
                 ..HostStatus::default()
             });
-            match state.as_str() {
-                PENDING => {
+            match state {
+                DeliveryState::Pending => {
                     s.pending = n;
                     s.oldest_pending_at = oldest;
                     s.next_attempt_at = next;
                 }
-                DELIVERED => s.delivered = n,
-                HELD => s.held = n,
-                _ => s.failed += n,
+                DeliveryState::Delivered => s.delivered = n,
+                DeliveryState::Held => s.held = n,
+                DeliveryState::Failed => s.failed += n,
             }
         }
         // Each server's most recent error, from the rows that have one.

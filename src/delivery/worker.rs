@@ -20,7 +20,8 @@ const MAX_IN_FLIGHT: usize = 128;
 const MAX_PER_HOST: usize = 8;
 /// Free slots needed before claiming more.
 const CLAIM_AT_LEAST: usize = MAX_IN_FLIGHT / 4;
-/// How the last error of a delivery whose retries ran out begins.
+/// How the last error of a delivery whose retries ran out begins (for
+/// the operator: parking is decided by `Outcome::Parked`, not this text).
 const GAVE_UP: &str = "gave up: ";
 /// A claim with at least this much lease left is sent without renewing
 /// it: the request times out (30 s) well before the lease ends.
@@ -161,14 +162,27 @@ async fn deliver(state: &Context, limits: &Limits, d: DueDelivery) {
         Err(e) => Err(FetchError::Network(format!("signing key: {e}"))),
     };
     let failures = u32::try_from(d.attempts).unwrap_or(0) + 1;
-    let (state_name, status, error, next) = match result {
-        Ok(s) if (200..300).contains(&s) => (queue::DELIVERED, Some(s), None, None),
-        Ok(s) if !is_retryable(s) => (queue::FAILED, Some(s), Some(format!("HTTP {s}")), None),
+    let outcome = match result {
+        Ok(s) if (200..300).contains(&s) => Outcome::Delivered(s),
+        Ok(s) if !is_retryable(s) => Outcome::Failed(Some(s), format!("HTTP {s}")),
         Ok(s) => retry(failures, Some(s), format!("HTTP {s}")),
-        Err(e @ FetchError::Refused(..)) => (queue::FAILED, None, Some(e.to_string()), None),
+        Err(e @ FetchError::Refused(..)) => Outcome::Failed(None, e.to_string()),
         Err(e) => retry(failures, None, e.to_string()),
     };
-    tracing::info!(activity_id = %d.activity_id, delivery = d.id, inbox = %d.inbox, outcome = state_name, ?status, error = ?error, "delivery attempt");
+    let (state_name, status, error, next, park) = match outcome {
+        Outcome::Delivered(s) => (queue::DELIVERED, Some(s), None, None, false),
+        Outcome::Retry(status, error, at) => (queue::PENDING, status, Some(error), Some(at), false),
+        Outcome::Failed(status, error) => (queue::FAILED, status, Some(error), None, false),
+        // The whole retry schedule failed: the server is parked.
+        Outcome::Parked(status, error) => (
+            queue::FAILED,
+            status,
+            Some(format!("{GAVE_UP}{error}")),
+            None,
+            true,
+        ),
+    };
+    tracing::info!(activity_id = %d.activity_id, delivery = d.id, inbox = %d.inbox, outcome = state_name.as_str(), ?status, error = ?error, "delivery attempt");
     let outcome = match (state_name, next) {
         (queue::DELIVERED, _) => "delivered",
         (_, Some(_)) => "retry",
@@ -176,9 +190,6 @@ async fn deliver(state: &Context, limits: &Limits, d: DueDelivery) {
     };
     let server = crate::federation::actor::authority(&d.inbox).unwrap_or_default();
     state.metrics.delivery(outcome, &server);
-    // The whole retry schedule failed: the server is parked.
-    let park =
-        state_name == queue::FAILED && error.as_deref().is_some_and(|e| e.starts_with(GAVE_UP));
     limits
         .recorder
         .record(Attempt {
@@ -195,21 +206,25 @@ async fn deliver(state: &Context, limits: &Limits, d: DueDelivery) {
         .await;
 }
 
-fn retry(
-    failures: u32,
-    status: Option<u16>,
-    error: String,
-) -> (&'static str, Option<u16>, Option<String>, Option<i64>) {
+/// What one attempt comes to, with its status (if the server answered)
+/// and error text.
+enum Outcome {
+    Delivered(u16),
+    /// Tried again at the time given.
+    Retry(Option<u16>, String, i64),
+    /// Refused for good (a status that is not worth repeating).
+    Failed(Option<u16>, String),
+    /// The whole retry schedule failed: the delivery fails and its server
+    /// is parked (see `db::hosts`).
+    Parked(Option<u16>, String),
+}
+
+fn retry(failures: u32, status: Option<u16>, error: String) -> Outcome {
     match retry_delay(failures) {
         Some(wait) => {
             let at = crate::db::now_ms() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
-            (queue::PENDING, status, Some(error), Some(at))
+            Outcome::Retry(status, error, at)
         }
-        None => (
-            queue::FAILED,
-            status,
-            Some(format!("{GAVE_UP}{error}")),
-            None,
-        ),
+        None => Outcome::Parked(status, error),
     }
 }
