@@ -7,6 +7,7 @@ pub mod fanout;
 pub mod guard;
 pub mod key_owner;
 pub mod profile;
+pub mod signer;
 pub mod sync;
 
 pub use client::{Client, FetchError};

@@ -3,7 +3,7 @@
 use super::negotiate::{activity_json, html, wants_html};
 use crate::context::Context;
 use crate::db::Group;
-use crate::documents::{counted_collection, escape_html, group_actor, text_to_html};
+use crate::documents::{counted_collection, group_actor, group_page, group_tombstone};
 use crate::error::Error;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -27,7 +27,11 @@ pub async fn actor(
         other => other?,
     };
     if wants_html(&req) {
-        return Ok(html(group_page(&state, &group)));
+        return Ok(html(group_page(
+            &group,
+            &state.config.acct_domain(),
+            state.config.source_url.as_ref(),
+        )));
     }
     Ok(activity_json(&group_actor(&state.urls, &group)))
 }
@@ -41,36 +45,11 @@ async fn gone(state: &Context, name: String) -> Result<HttpResponse, Error> {
     };
     Ok(HttpResponse::Gone()
         .content_type("application/activity+json")
-        .json(serde_json::json!({
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": state.urls.group(&name),
-            "type": "Tombstone",
-            "formerType": "Group",
-            "deleted": crate::documents::rfc3339(group.deleted_at.unwrap_or_default()),
-        })))
-}
-
-fn group_page(state: &Context, group: &Group) -> String {
-    let handle = escape_html(&format!("@{}@{}", group.name, state.config.acct_domain()));
-    let title = escape_html(&group.display_name);
-    let summary = text_to_html(&group.summary);
-    let footer = crate::documents::source_footer(state.config.source_url.as_ref());
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width\">\
-         <title>{title} ({handle})</title>\
-         <style>body{{font-family:sans-serif;max-width:40em;margin:2em auto;padding:0 1em}}\
-         code{{background:#eee;padding:0 .2em}}</style></head><body>\
-         <h1>{title}</h1><p><code>{handle}</code> is a private group.</p>{summary}\
-         <h2>How to join</h2><ol>\
-         <li>In your fediverse app (Mastodon, GoToSocial, Pleroma, Misskey, Friendica…), \
-         search for <code>{handle}</code>.</li>\
-         <li>Press <em>Follow</em>. Your request waits until a group admin approves it.</li>\
-         <li>Once approved, post to the group by mentioning <code>{handle}</code> with the \
-         visibility <em>Mentioned people only</em>, so only members see it. The group \
-         shares each post with its members, and only with them.</li></ol>\
-         <p>Posts and the member list are never shown here.</p>{footer}</body></html>"
-    )
+        .json(group_tombstone(
+            &state.urls,
+            &name,
+            group.deleted_at.unwrap_or_default(),
+        )))
 }
 
 /// Counts only: what a private group carries is not listed to strangers.

@@ -4,10 +4,10 @@
 use crate::context::Context;
 use crate::db::RemoteActor;
 use crate::error::Error;
-use crate::federation::actor::{actor_for_key, authority, id_of};
-use crate::federation::FetchError;
+use crate::federation::actor::{authority, id_of};
+use crate::federation::signer::{learn_software, verified_signer, KeyLookup};
 use crate::routes::limits::InboxLimits;
-use crate::signatures::{check, PendingSignature, RequestParts, SignatureError};
+use crate::signatures::{check, PendingSignature, RequestParts};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
 
@@ -187,33 +187,17 @@ async fn receive(
     if stored {
         state.wake_inbox.notify_one();
         if kind_is_follow && signer.software.is_none() {
-            learn_software(state.clone(), signer.uri.clone(), signer.domain.clone());
+            learn_software(
+                state.db.clone(),
+                state.client.clone(),
+                state.instance_signer.clone(),
+                signer.uri.clone(),
+                signer.domain.clone(),
+            );
         }
     }
     tracing::info!(activity_id = %id_for_log, stored, "inbox accepted");
     Ok(HttpResponse::Accepted().finish())
-}
-
-/// Asks the follower's server what software it runs, for `request list`;
-/// in the background, since nothing waits for it.
-fn learn_software(state: Context, actor: String, domain: String) {
-    tokio::spawn(async move {
-        match crate::federation::actor::server_software(
-            &state.client,
-            &state.instance_signer,
-            &actor,
-        )
-        .await
-        {
-            Ok(software) => {
-                let _ = state
-                    .db
-                    .call(move |db| db.set_software(&domain, &software))
-                    .await;
-            }
-            Err(e) => tracing::debug!(%domain, error = %e, "no NodeInfo"),
-        }
-    });
 }
 
 async fn is_blocked(state: &Context, names: Vec<String>) -> Result<bool, Error> {
@@ -250,52 +234,20 @@ pub(super) async fn signed_get_signer(
     Ok(signer)
 }
 
-/// Verifies with the cached key (`known`, when the caller already read
-/// it), refetching once on failure (the actor may have rotated it). `Ok(None)`: an unknown actor deleting itself, whose key
-/// is gone with it.
+/// The verified signer (see `federation::signer`), or `Unauthorized`.
 async fn verify(
     state: &Context,
     pending: &PendingSignature,
     self_delete: bool,
     known: Option<RemoteActor>,
 ) -> Result<Option<RemoteActor>, Error> {
-    let unauthorized =
-        |e: FetchError| Error::Unauthorized(format!("cannot get the signing key: {e}"));
-    let lookup = |refresh| {
-        actor_for_key(
-            &state.db,
-            &state.client,
-            &state.instance_signer,
-            &pending.key_id,
-            refresh,
-        )
+    let lookup = KeyLookup {
+        db: &state.db,
+        client: &state.client,
+        instance_signer: &state.instance_signer,
+        keys: &state.public_keys,
     };
-    let found = match known {
-        Some(actor) => Ok(actor),
-        None => lookup(false).await,
-    };
-    let cached = match found {
-        Ok(actor) => actor,
-        Err(FetchError::Status {
-            status: 404 | 410, ..
-        }) if self_delete => return Ok(None),
-        Err(e) => return Err(unauthorized(e)),
-    };
-    let verifies = |pem: &str| match state.public_keys.get(pem) {
-        Some(key) => pending.verify_key(&key),
-        None => Err(SignatureError::Invalid(pending.key_id.clone())),
-    };
-    if verifies(&cached.public_key_pem).is_ok() {
-        return Ok(Some(cached));
-    }
-    // Just fetched: fetching again cannot give another key.
-    if crate::db::now_ms() - cached.fetched_at < 60_000 {
-        return Err(Error::Unauthorized(format!(
-            "bad signature for {}",
-            pending.key_id
-        )));
-    }
-    let fresh = lookup(true).await.map_err(unauthorized)?;
-    verifies(&fresh.public_key_pem).map_err(|e| Error::Unauthorized(e.to_string()))?;
-    Ok(Some(fresh))
+    verified_signer(&lookup, pending, self_delete, known)
+        .await
+        .map_err(Error::Unauthorized)
 }

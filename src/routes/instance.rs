@@ -2,7 +2,7 @@
 
 use super::negotiate::{activity_json, html, wants_html};
 use crate::context::Context;
-use crate::documents::{escape_html, instance_actor};
+use crate::documents::{instance_actor, instance_page};
 use crate::error::Error;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -30,16 +30,8 @@ pub async fn index(req: HttpRequest, state: web::Data<Context>) -> Result<HttpRe
             &state.instance_public_pem,
         )));
     }
-    let domain = escape_html(&state.config.acct_domain());
-    let footer = crate::documents::source_footer(state.config.source_url.as_ref());
-    Ok(html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width\">\
-         <title>demesh at {domain}</title></head><body>\
-         <h1>demesh at {domain}</h1>\
-         <p>This server hosts private fediverse groups. If someone gave you a group address \
-         such as <code>@name@{domain}</code>, search for it in your fediverse app \
-         (Mastodon, GoToSocial, Pleroma, Misskey…) and follow it; an admin approves each \
-         request.</p>{footer}</body></html>"
+    Ok(html(instance_page(
+        &state.config.acct_domain(),
+        state.config.source_url.as_ref(),
     )))
 }

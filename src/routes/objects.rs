@@ -9,7 +9,7 @@ use crate::context::Context;
 use crate::db::{Group, Post};
 use crate::error::Error;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// Whether the request is signed by someone allowed to read `group`'s posts.
 async fn may_read(req: &HttpRequest, state: &Context, group: &Group) -> Result<bool, Error> {
@@ -45,15 +45,11 @@ pub async fn post(
     let note_id = format!("{}/posts/{key}", state.urls.group(&group.name));
     let post = find(&state, note_id, group.id).await?;
     if post.deleted_at.is_some() {
-        return Ok(HttpResponse::Gone().json(json!({"id": post.note_id, "type": "Tombstone"})));
+        return Ok(HttpResponse::Gone().json(crate::documents::post_tombstone(&post.note_id)));
     }
     let note: Value =
         serde_json::from_str(&post.note_json).map_err(|e| Error::Internal(e.to_string()))?;
-    let mut doc = json!({"@context": crate::documents::post_context()});
-    if let (Value::Object(d), Value::Object(n)) = (&mut doc, note) {
-        d.extend(n);
-    }
-    Ok(activity_json(&doc))
+    Ok(activity_json(&crate::documents::post_document(note)))
 }
 
 async fn find(state: &Context, note_id: String, group_id: i64) -> Result<Post, Error> {

@@ -5,6 +5,9 @@ use crate::urls::Urls;
 use activitystreams::{context, security};
 use serde_json::{json, Value};
 
+mod pages;
+pub use pages::{group_page, instance_page};
+
 /// The JSON-LD context of actor documents: ActivityStreams, the security
 /// vocabulary (publicKey) and the extension terms Mastodon reads.
 fn actor_context() -> Value {
@@ -186,6 +189,32 @@ pub fn post_context() -> Value {
             "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"}
         }
     ])
+}
+
+/// What a deleted group's address answers (410): a server that fetches
+/// it (to refresh it, or to check a Delete) drops the group.
+pub fn group_tombstone(urls: &Urls, name: &str, deleted_at: i64) -> Value {
+    json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": urls.group(name),
+        "type": "Tombstone",
+        "formerType": "Group",
+        "deleted": rfc3339(deleted_at),
+    })
+}
+
+/// What a removed post's address answers (410).
+pub fn post_tombstone(note_id: &str) -> Value {
+    json!({"id": note_id, "type": "Tombstone"})
+}
+
+/// A stored group note as served: its fields under the posts' context.
+pub fn post_document(note: Value) -> Value {
+    let mut doc = json!({"@context": post_context()});
+    if let (Value::Object(d), Value::Object(n)) = (&mut doc, note) {
+        d.extend(n);
+    }
+    doc
 }
 
 #[cfg(test)]

@@ -1,0 +1,46 @@
+//! The HTML pages for people who open an address in a browser. They name
+//! no member and no post: groups are private.
+
+use super::{escape_html, source_footer, text_to_html};
+use crate::db::Group;
+
+/// A group's page: how to join it.
+pub fn group_page(group: &Group, acct_domain: &str, source: Option<&url::Url>) -> String {
+    let handle = escape_html(&format!("@{}@{}", group.name, acct_domain));
+    let title = escape_html(&group.display_name);
+    let summary = text_to_html(&group.summary);
+    let footer = source_footer(source);
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width\">\
+         <title>{title} ({handle})</title>\
+         <style>body{{font-family:sans-serif;max-width:40em;margin:2em auto;padding:0 1em}}\
+         code{{background:#eee;padding:0 .2em}}</style></head><body>\
+         <h1>{title}</h1><p><code>{handle}</code> is a private group.</p>{summary}\
+         <h2>How to join</h2><ol>\
+         <li>In your fediverse app (Mastodon, GoToSocial, Pleroma, Misskey, Friendica…), \
+         search for <code>{handle}</code>.</li>\
+         <li>Press <em>Follow</em>. Your request waits until a group admin approves it.</li>\
+         <li>Once approved, post to the group by mentioning <code>{handle}</code> with the \
+         visibility <em>Mentioned people only</em>, so only members see it. The group \
+         shares each post with its members, and only with them.</li></ol>\
+         <p>Posts and the member list are never shown here.</p>{footer}</body></html>"
+    )
+}
+
+/// The server's front page. It names no group: groups are found only by
+/// their address.
+pub fn instance_page(acct_domain: &str, source: Option<&url::Url>) -> String {
+    let domain = escape_html(acct_domain);
+    let footer = source_footer(source);
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width\">\
+         <title>demesh at {domain}</title></head><body>\
+         <h1>demesh at {domain}</h1>\
+         <p>This server hosts private fediverse groups. If someone gave you a group address \
+         such as <code>@name@{domain}</code>, search for it in your fediverse app \
+         (Mastodon, GoToSocial, Pleroma, Misskey…) and follow it; an admin approves each \
+         request.</p>{footer}</body></html>"
+    )
+}
