@@ -10,6 +10,9 @@ use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context as _;
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 /// What a `demesh serve` process does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -22,30 +25,77 @@ pub enum Role {
     All,
 }
 
+/// How long stopping workers may take to finish the batch in hand
+/// before they are aborted (their claims then expire as after a crash).
+const WORKERS_STOP_WITHIN: Duration = Duration::from_secs(30);
+
+/// The background workers and the token that asks them to stop.
+pub struct Workers {
+    stop: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Workers {
+    /// Asks the workers to stop and waits until they have finished the
+    /// batch in hand (bounded by `WORKERS_STOP_WITHIN`).
+    pub async fn finish(mut self) {
+        self.stop.cancel();
+        let all = futures_util::future::join_all(self.tasks.iter_mut());
+        if tokio::time::timeout(WORKERS_STOP_WITHIN, all)
+            .await
+            .is_err()
+        {
+            tracing::warn!("workers did not stop in time; aborting them");
+            self.abort();
+        }
+    }
+
+    fn abort(&self) {
+        for w in &self.tasks {
+            w.abort();
+        }
+    }
+}
+
 /// A running server and its workers.
 pub struct Running {
     handle: actix_web::dev::ServerHandle,
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
-    workers: Vec<tokio::task::JoinHandle<()>>,
+    server: JoinHandle<std::io::Result<()>>,
+    workers: Workers,
 }
 
 impl Running {
-    /// Waits until the server stops (on SIGINT/SIGTERM), then stops the workers.
-    pub async fn wait(self) -> anyhow::Result<()> {
-        let result = self.server.await;
-        for w in &self.workers {
-            w.abort();
+    /// Serves until SIGINT/SIGTERM, then shuts down (see `shutdown`).
+    pub async fn wait(mut self) -> anyhow::Result<()> {
+        tokio::select! {
+            ended = &mut self.server => {
+                self.workers.finish().await;
+                ended??;
+                Ok(())
+            }
+            signal = shutdown_signal() => {
+                signal?;
+                tracing::info!("stopping: finishing the work in hand");
+                self.shutdown().await
+            }
         }
-        result??;
+    }
+
+    /// What SIGTERM does: the workers finish the batch in hand and stop,
+    /// then HTTP stops after the requests under way. Workers go first:
+    /// the outgoing client's pooled connections may have been opened by
+    /// a request handler, and die with the HTTP server's threads.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        self.workers.finish().await;
+        self.handle.stop(true).await;
+        self.server.await??;
         Ok(())
     }
 
     /// Stops the HTTP server and the workers at once, as a crash would
     /// (claims left behind expire, or are released at the next SQLite start).
     pub async fn stop(self) {
-        for w in &self.workers {
-            w.abort();
-        }
+        self.workers.abort();
         self.handle.stop(false).await;
         let _ = self.server.await;
     }
@@ -59,27 +109,26 @@ pub fn start(state: Context, listener: TcpListener) -> anyhow::Result<Running> {
 }
 
 /// The inbox and delivery workers.
-fn start_workers(state: &Context) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+fn start_workers(state: &Context) -> anyhow::Result<Workers> {
     if state.db.backend() == Backend::Sqlite {
         // SQLite means one process: nothing else can hold a claim.
         state.db.release_all_leases()?;
     }
-    Ok(vec![
-        tokio::spawn(crate::activities::worker::run(state.clone())),
+    let stop = CancellationToken::new();
+    let tasks = vec![
+        tokio::spawn(crate::activities::worker::run(state.clone(), stop.clone())),
         tokio::spawn(crate::delivery::worker::run(
             state.clone(),
             gone_hook(state.urls.clone()),
+            stop.clone(),
         )),
-        tokio::spawn(crate::delivery::probe::run(state.clone())),
-        tokio::spawn(crate::delivery::refresh::run(state.clone())),
-    ])
+        tokio::spawn(crate::delivery::probe::run(state.clone(), stop.clone())),
+        tokio::spawn(crate::delivery::refresh::run(state.clone(), stop.clone())),
+    ];
+    Ok(Workers { stop, tasks })
 }
 
-fn start_web(
-    state: Context,
-    listener: TcpListener,
-    workers: Vec<tokio::task::JoinHandle<()>>,
-) -> anyhow::Result<Running> {
+fn start_web(state: Context, listener: TcpListener, workers: Workers) -> anyhow::Result<Running> {
     let proxies = Arc::new(state.config.trusted_proxies.clone());
     let limits = web::Data::new(routes::limits::InboxLimits::new(
         state.config.server_rate_limit,
@@ -107,6 +156,8 @@ fn start_web(
             .wrap(access_log)
             .configure(routes::configure)
     })
+    // SIGINT/SIGTERM are ours (`Running::wait`): the workers stop first.
+    .disable_signals()
     .listen(listener)
     .context("cannot listen")?
     .run();
@@ -134,9 +185,7 @@ pub async fn serve(config: Config, role: Role) -> anyhow::Result<()> {
             "demesh worker running"
         );
         shutdown_signal().await?;
-        for w in workers {
-            w.abort();
-        }
+        workers.finish().await;
         return Ok(());
     }
     let listener = TcpListener::bind(&config.listen)
@@ -146,7 +195,14 @@ pub async fn serve(config: Config, role: Role) -> anyhow::Result<()> {
     let backend = db.backend().name();
     let state = Context::new(config, db)?;
     let running = match role {
-        Role::Web => start_web(state, listener, Vec::new())?,
+        Role::Web => start_web(
+            state,
+            listener,
+            Workers {
+                stop: CancellationToken::new(),
+                tasks: Vec::new(),
+            },
+        )?,
         _ => start(state, listener)?,
     };
     tracing::info!(

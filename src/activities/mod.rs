@@ -84,6 +84,7 @@ pub fn verify_only(activity: &Value, actor: &str) -> Result<&'static str, String
 
 /// Processes one stored activity. `Err` means a passing failure (the
 /// database): the activity stays queued and is retried.
+#[tracing::instrument(skip_all, fields(activity_id = %row.activity_id))]
 pub fn process(state: &Context, row: &IncomingActivity) -> anyhow::Result<Outcome> {
     let activity: Value = verified!(serde_json::from_str(&row.body));
     let actor = row.actor_uri.as_str();

@@ -2,25 +2,30 @@
 
 use crate::context::Context;
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 /// How long a claimed activity stays ours before another worker may retry it.
 const LEASE_MS: i64 = 60_000;
 /// Idle poll interval; the inbox route also wakes the worker directly.
 const IDLE: Duration = Duration::from_millis(500);
 
-pub async fn run(state: Context) {
-    loop {
+/// Runs until `stop` is cancelled; a batch in hand is finished first.
+pub async fn run(state: Context, stop: CancellationToken) {
+    while !stop.is_cancelled() {
         let batch = state.db.call(|db| db.claim_incoming(50, LEASE_MS)).await;
         let rows = match batch {
             Ok(rows) => rows,
             Err(e) => {
                 tracing::error!(error = %e, "inbox worker cannot read the queue");
-                tokio::time::sleep(Duration::from_secs(5)).await;
+                let _ = stop
+                    .run_until_cancelled(tokio::time::sleep(Duration::from_secs(5)))
+                    .await;
                 continue;
             }
         };
         if rows.is_empty() {
-            let _ = tokio::time::timeout(IDLE, state.wake_inbox.notified()).await;
+            let idle = tokio::time::timeout(IDLE, state.wake_inbox.notified());
+            let _ = stop.run_until_cancelled(idle).await;
             continue;
         }
         for row in rows {

@@ -18,9 +18,16 @@ fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)
 }
 
-pub async fn run(state: Context) {
+/// Runs until `stop` is cancelled (a probe under way is finished).
+pub async fn run(state: Context, stop: tokio_util::sync::CancellationToken) {
     loop {
-        tokio::time::sleep(TICK).await;
+        if stop
+            .run_until_cancelled(tokio::time::sleep(TICK))
+            .await
+            .is_none()
+        {
+            return;
+        }
         let due = match state.db.call(|db| db.probes_due()).await {
             Ok(due) => due,
             Err(e) => {

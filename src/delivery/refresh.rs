@@ -17,9 +17,16 @@ const BATCH: i64 = 20;
 /// After a failed refetch, the next try comes this much later.
 const RETRY_MS: i64 = 3600 * 1000;
 
-pub async fn run(state: Context) {
+/// Runs until `stop` is cancelled (a pass under way is finished).
+pub async fn run(state: Context, stop: tokio_util::sync::CancellationToken) {
     loop {
-        tokio::time::sleep(TICK).await;
+        if stop
+            .run_until_cancelled(tokio::time::sleep(TICK))
+            .await
+            .is_none()
+        {
+            return;
+        }
         let before = now_ms() - STALE_MS;
         let stale = match state
             .db

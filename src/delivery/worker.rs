@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 
 const IDLE: Duration = Duration::from_millis(500);
 /// Requests in flight, in all, and to one server.
@@ -45,8 +46,10 @@ impl Limits {
 }
 
 /// Runs the delivery worker; `on_gone` ends the memberships of accounts
-/// whose inbox answers 410 (see `Recorder`).
-pub async fn run(state: Context, on_gone: super::recorder::OnGone) {
+/// whose inbox answers 410 (see `Recorder`). Once `stop` is cancelled it
+/// claims nothing more, and returns when every delivery it sent is
+/// recorded: none is left claimed for its lease to run out.
+pub async fn run(state: Context, on_gone: super::recorder::OnGone, stop: CancellationToken) {
     // A claimed delivery stays ours this long; a crashed worker's claims
     // are taken over after it (Config::delivery_lease_secs).
     let lease_ms =
@@ -57,18 +60,14 @@ pub async fn run(state: Context, on_gone: super::recorder::OnGone) {
         recorder: Recorder::spawn(state.db.clone(), on_gone),
     };
     let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
-    loop {
+    while !stop.is_cancelled() {
         if in_flight.available_permits() < CLAIM_AT_LEAST {
             // Slots busy: wait until a batch's worth is free (not for the
             // idle poll, which would stall a large fan-out between
             // batches). Claiming one or two at a time would cost a
             // database round trip and commit per delivery.
-            drop(
-                in_flight
-                    .clone()
-                    .acquire_many_owned(CLAIM_AT_LEAST as u32)
-                    .await,
-            );
+            let free = in_flight.clone().acquire_many_owned(CLAIM_AT_LEAST as u32);
+            drop(stop.run_until_cancelled(free).await);
             continue;
         }
         let free = in_flight.available_permits() as i64;
@@ -80,12 +79,15 @@ pub async fn run(state: Context, on_gone: super::recorder::OnGone) {
             Ok(due) => due,
             Err(e) => {
                 tracing::error!(error = %e, "delivery worker cannot read the queue");
-                tokio::time::sleep(Duration::from_secs(5)).await;
+                let _ = stop
+                    .run_until_cancelled(tokio::time::sleep(Duration::from_secs(5)))
+                    .await;
                 continue;
             }
         };
         if due.is_empty() {
-            let _ = tokio::time::timeout(IDLE, state.wake_delivery.notified()).await;
+            let idle = tokio::time::timeout(IDLE, state.wake_delivery.notified());
+            let _ = stop.run_until_cancelled(idle).await;
             continue;
         }
         for delivery in due {
@@ -119,6 +121,9 @@ pub async fn run(state: Context, on_gone: super::recorder::OnGone) {
             });
         }
     }
+    // Each delivery sent holds its slot until its result is recorded.
+    let _ = in_flight.acquire_many(MAX_IN_FLIGHT as u32).await;
+    tracing::info!("delivery worker stopped; every delivery sent is recorded");
 }
 
 async fn signer_for(state: &Context, limits: &Limits, group: &str) -> anyhow::Result<SigningKey> {
@@ -144,6 +149,7 @@ async fn signer_for(state: &Context, limits: &Limits, group: &str) -> anyhow::Re
     Ok(key)
 }
 
+#[tracing::instrument(skip_all, fields(activity_id = %d.activity_id, delivery = d.id))]
 async fn deliver(state: &Context, limits: &Limits, d: DueDelivery) {
     let result = match signer_for(state, limits, &d.group_name).await {
         Ok(signer) => {

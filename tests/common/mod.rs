@@ -160,6 +160,12 @@ impl TestServer {
     pub async fn stop(self) {
         self.running.stop().await;
     }
+
+    /// Stops as on SIGTERM: HTTP first, then the workers once they have
+    /// finished the batch in hand.
+    pub async fn shutdown(self) {
+        self.running.shutdown().await.unwrap();
+    }
 }
 
 pub fn test_config(base: &str, database_url: &str) -> Config {
