@@ -1,51 +1,12 @@
-//! The module directions of README's "Layout" section, checked on the source:
-//! every `crate::X` / `use crate::{X, ..}` / `super::X` / `demesh::X` path that
-//! leaves a top-level module of src/ is an edge, and each edge must be in
-//! `ALLOWED`. `db` imports nothing of demesh, only `cli` and `main` import
-//! `server`, and the graph has no cycle. The checker's own tests feed it bad
-//! graphs, so a broken checker cannot pass silently.
+//! Reads the import paths of src/ and checks them against a table.
 
+use crate::ALLOWED;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Who may import whom: the data path (inbox → store → process → queue →
-/// deliver) reads top to bottom. Keep in step with README.md ("Module
-/// directions"); the last names of each row are the small helper modules.
-#[rustfmt::skip]
-const ALLOWED: &[(&str, &[&str])] = &[
-    ("main", &["cli", "db"]),
-    ("cli", &["server", "routes", "activities", "delivery", "membership", "conversation",
-              "federation", "signatures", "documents", "db",
-              "context", "config", "keys", "metrics", "urls", "account", "group_name", "error"]),
-    ("server", &["routes", "activities", "delivery", "membership", "conversation", "db",
-                 "context", "config", "keys", "metrics", "urls"]),
-    ("routes", &["context", "signatures", "federation", "documents", "db", "error",
-                 "config", "metrics", "urls", "account", "group_name"]),
-    ("activities", &["context", "conversation", "membership", "federation", "db",
-                     "config", "metrics", "urls", "account", "group_name"]),
-    ("conversation", &["context", "documents", "federation", "db",
-                       "config", "urls", "account", "group_name"]),
-    ("membership", &["context", "documents", "federation", "db",
-                     "config", "urls", "account", "group_name"]),
-    ("delivery", &["context", "federation", "signatures", "db",
-                   "config", "keys", "metrics", "urls"]),
-    ("federation", &["signatures", "db", "config", "keys", "metrics", "urls", "account"]),
-    ("signatures", &["keys", "config", "urls", "account"]),
-    ("documents", &["db", "config", "urls", "account", "group_name"]),
-    ("context", &["federation", "signatures", "db", "config", "keys", "metrics", "urls"]),
-    ("error", &["db"]),
-    ("urls", &["config", "group_name"]),
-    ("config", &["account", "group_name"]),
-    ("keys", &[]),
-    ("metrics", &[]),
-    ("account", &[]),
-    ("group_name", &[]),
-    ("db", &[]),
-];
-
 /// Top-level module of a file under src/ ("main" for main.rs, None for lib.rs),
 /// and how many `super::` it takes to reach the crate root.
-fn module_of(rel: &Path) -> Option<(String, usize)> {
+pub fn module_of(rel: &Path) -> Option<(String, usize)> {
     let parts: Vec<String> = rel
         .iter()
         .map(|p| p.to_string_lossy().into_owned())
@@ -65,7 +26,7 @@ fn module_of(rel: &Path) -> Option<(String, usize)> {
 }
 
 /// The source without `//` comments (doc comments name paths that are no imports).
-fn strip_comments(src: &str) -> String {
+pub fn strip_comments(src: &str) -> String {
     src.lines()
         .map(|line| match line.find("//") {
             // `://` inside a string (a URL) is not a comment.
@@ -76,7 +37,7 @@ fn strip_comments(src: &str) -> String {
         .join("\n")
 }
 
-fn ident(s: &str) -> &str {
+pub fn ident(s: &str) -> &str {
     let end = s
         .find(|c: char| !(c.is_alphanumeric() || c == '_'))
         .unwrap_or(s.len());
@@ -84,7 +45,7 @@ fn ident(s: &str) -> &str {
 }
 
 /// The first segments of the items in a brace group starting at `s` (after `{`).
-fn brace_heads(s: &str) -> Vec<String> {
+pub fn brace_heads(s: &str) -> Vec<String> {
     let mut heads = Vec::new();
     let mut depth = 0usize;
     let mut at_item_start = true;
@@ -112,7 +73,7 @@ fn brace_heads(s: &str) -> Vec<String> {
 }
 
 /// Top-level modules named after `prefix` (e.g. "crate::") anywhere in `src`.
-fn heads_after(src: &str, prefix: &str) -> Vec<String> {
+pub fn heads_after(src: &str, prefix: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (i, _) in src.match_indices(prefix) {
         // `$crate::` or `foo_crate::` are other paths.
@@ -131,7 +92,7 @@ fn heads_after(src: &str, prefix: &str) -> Vec<String> {
 }
 
 /// Targets of `super::` chains that climb out of a file's top-level module.
-fn super_heads(src: &str, depth: usize) -> Vec<String> {
+pub fn super_heads(src: &str, depth: usize) -> Vec<String> {
     let mut out = Vec::new();
     for (i, _) in src.match_indices("super::") {
         let before = src[..i].chars().next_back();
@@ -156,7 +117,7 @@ fn super_heads(src: &str, depth: usize) -> Vec<String> {
     out
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+pub fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     for entry in entries {
         let path = entry.expect("directory entry").path();
@@ -168,11 +129,11 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-type Graph = BTreeMap<String, BTreeSet<String>>;
+pub type Graph = BTreeMap<String, BTreeSet<String>>;
 
 /// The import graph of src/: module → modules it names, with one file per edge
 /// kept for the error message.
-fn source_graph(src_dir: &Path) -> (Graph, BTreeMap<(String, String), PathBuf>) {
+pub fn source_graph(src_dir: &Path) -> (Graph, BTreeMap<(String, String), PathBuf>) {
     let modules: BTreeSet<String> = ALLOWED.iter().map(|(m, _)| m.to_string()).collect();
     let mut files = Vec::new();
     rust_files(src_dir, &mut files);
@@ -207,7 +168,7 @@ fn source_graph(src_dir: &Path) -> (Graph, BTreeMap<(String, String), PathBuf>) 
 }
 
 /// Every broken rule, in words; empty when the graph keeps the directions.
-fn violations(graph: &Graph, allowed: &[(&str, &[&str])]) -> Vec<String> {
+pub fn violations(graph: &Graph, allowed: &[(&str, &[&str])]) -> Vec<String> {
     let table: BTreeMap<&str, BTreeSet<&str>> = allowed
         .iter()
         .map(|(m, to)| (*m, to.iter().copied().collect()))
@@ -238,7 +199,7 @@ fn violations(graph: &Graph, allowed: &[(&str, &[&str])]) -> Vec<String> {
 }
 
 /// One cycle of the graph as a path that ends where it starts, if any.
-fn find_cycle(graph: &Graph) -> Option<Vec<String>> {
+pub fn find_cycle(graph: &Graph) -> Option<Vec<String>> {
     fn visit(
         node: &str,
         graph: &Graph,
@@ -270,95 +231,4 @@ fn find_cycle(graph: &Graph) -> Option<Vec<String>> {
         }
     }
     None
-}
-
-#[test]
-fn src_keeps_the_module_directions() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let (graph, witness) = source_graph(&src);
-    let broken = violations(&graph, ALLOWED);
-    let edges: Vec<String> = witness
-        .iter()
-        .map(|((f, t), file)| format!("{f} → {t} ({})", file.display()))
-        .collect();
-    assert!(
-        broken.is_empty(),
-        "{}\n\nedges:\n{}",
-        broken.join("\n"),
-        edges.join("\n")
-    );
-}
-
-fn graph_of(edges: &[(&str, &str)]) -> Graph {
-    let mut g = Graph::new();
-    for (f, t) in edges {
-        g.entry(f.to_string()).or_default().insert(t.to_string());
-    }
-    g
-}
-
-#[test]
-fn checker_rejects_db_importing_demesh() {
-    let broken = violations(&graph_of(&[("db", "documents")]), ALLOWED);
-    assert!(
-        broken
-            .iter()
-            .any(|v| v.starts_with("db imports `documents`")),
-        "{broken:?}"
-    );
-}
-
-#[test]
-fn checker_rejects_server_imported_below_cli() {
-    let broken = violations(&graph_of(&[("routes", "server")]), ALLOWED);
-    assert!(
-        broken.iter().any(|v| v.contains("`routes` imports server")),
-        "{broken:?}"
-    );
-}
-
-#[test]
-fn checker_rejects_an_edge_outside_the_table() {
-    let broken = violations(&graph_of(&[("documents", "routes")]), ALLOWED);
-    assert_eq!(
-        broken,
-        vec!["`documents` imports `routes`: not in the allowed directions"]
-    );
-}
-
-#[test]
-fn checker_finds_a_cycle_even_where_each_edge_is_allowed() {
-    let allowed: &[(&str, &[&str])] = &[("a", &["b"]), ("b", &["c"]), ("c", &["a"])];
-    let broken = violations(&graph_of(&[("a", "b"), ("b", "c"), ("c", "a")]), allowed);
-    assert_eq!(broken, vec!["import cycle: a → b → c → a"]);
-    assert!(violations(&graph_of(&[("a", "b"), ("b", "c")]), allowed).is_empty());
-}
-
-#[test]
-fn checker_reads_every_import_form() {
-    let text = "use crate::{db::{self, Db}, urls};\nfn f() { crate::documents::x(); }\n\
-                // crate::routes in a comment\nuse super::super::keys::Key;\nuse super::Local;";
-    let text = strip_comments(text);
-    let mut heads = heads_after(&text, "crate::");
-    heads.extend(super_heads(&text, 2));
-    assert_eq!(heads, vec!["db", "urls", "documents", "keys"]);
-    assert_eq!(
-        module_of(Path::new("delivery/worker.rs")),
-        Some(("delivery".into(), 2))
-    );
-    assert_eq!(
-        module_of(Path::new("delivery/mod.rs")),
-        Some(("delivery".into(), 1))
-    );
-    assert_eq!(module_of(Path::new("lib.rs")), None);
-}
-
-#[test]
-fn checker_reads_the_real_tree() {
-    // The scan must see edges that certainly exist, or an empty graph would pass.
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let (graph, _) = source_graph(&src);
-    assert!(graph["cli"].contains("server"), "{graph:?}");
-    assert!(graph["routes"].contains("db"), "{graph:?}");
-    assert!(graph["main"].contains("cli"), "{graph:?}");
 }
