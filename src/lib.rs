@@ -13,6 +13,7 @@ pub mod federation;
 pub mod group_name;
 pub mod keys;
 pub mod membership;
+pub mod memory;
 pub mod metrics;
 pub mod routes;
 pub mod server;

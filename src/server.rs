@@ -127,6 +127,7 @@ fn start_workers(state: &AppState) -> anyhow::Result<Vec<tokio::task::JoinHandle
         )),
         tokio::spawn(crate::delivery::probe::run(state.clone())),
         tokio::spawn(crate::delivery::refresh::run(state.clone())),
+        tokio::spawn(crate::memory::run()),
     ])
 }
 

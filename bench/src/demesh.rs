@@ -170,6 +170,15 @@ pub fn demesh_pid(pid: u32, bin: &str) -> u32 {
     pid
 }
 
+/// What makes up the RSS (anonymous memory, mapped files) and how many
+/// file descriptors demesh holds (mostly connections), for stderr.
+pub fn describe(pid: u32) -> String {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| status.lines().find(|l| l.starts_with(name)).map_or(String::new(), |l| l.split_whitespace().skip(1).collect::<Vec<_>>().join(" "));
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count());
+    format!("RSS {} (anonymous {}, files {}), {} threads, {fds} file descriptors", field("VmRSS:"), field("RssAnon:"), field("RssFile:"), field("Threads:"))
+}
+
 pub fn rss_kb(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()

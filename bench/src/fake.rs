@@ -62,8 +62,42 @@ impl Fake {
 }
 
 /// RSA-2048 key pairs for `ports`, made on every core (1,000 keys take
-/// tens of seconds on one).
+/// a minute and a half on two), or read from the PEM file that
+/// BENCH_KEY_CACHE names (written there when it has too few).
 pub fn generate_keys(fake: &Fake, ports: &[u16]) -> anyhow::Result<()> {
+    let cache = std::env::var("BENCH_KEY_CACHE").ok();
+    let cached: Vec<PKey<Private>> = cache
+        .as_ref()
+        .and_then(|path| std::fs::read_to_string(path).ok())
+        .map(|text| {
+            text.split_inclusive("-----END PRIVATE KEY-----\n")
+                .filter_map(|pem| PKey::private_key_from_pem(pem.as_bytes()).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    if cached.len() >= ports.len() {
+        let mut keys = fake.server_keys.lock().unwrap_or_else(|p| p.into_inner());
+        for (&p, private) in ports.iter().zip(cached) {
+            let public_pem = String::from_utf8(private.public_key_to_pem()?)?;
+            keys.insert(p, Arc::new(ServerKey { private, public_pem }));
+        }
+        return Ok(());
+    }
+    make_keys(fake, ports)?;
+    if let Some(path) = cache {
+        let keys = fake.server_keys.lock().unwrap_or_else(|p| p.into_inner());
+        let mut text = String::new();
+        for p in ports {
+            if let Some(k) = keys.get(p) {
+                text.push_str(std::str::from_utf8(&k.private.private_key_to_pem_pkcs8()?)?);
+            }
+        }
+        std::fs::write(path, text)?;
+    }
+    Ok(())
+}
+
+fn make_keys(fake: &Fake, ports: &[u16]) -> anyhow::Result<()> {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let made: Vec<(u16, ServerKey)> = std::thread::scope(|s| {
         let handles: Vec<_> = ports
