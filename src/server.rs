@@ -12,6 +12,9 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use tokio::sync::Notify;
 
+/// Blocking threads per HTTP worker.
+const WEB_BLOCKING_THREADS: usize = 8;
+
 /// Everything a request handler or worker needs; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -158,6 +161,11 @@ fn start_web(
             .wrap(access_log)
             .configure(routes::configure)
     })
+    // Each HTTP worker has its own pool of threads for database calls
+    // (actix's default: 256 each on 2 cores). The inbox's calls share at
+    // most 16 database connections, so more threads only wait, each with
+    // its stack (1,000 joins left 77 threads and 40 MB behind).
+    .worker_max_blocking_threads(WEB_BLOCKING_THREADS)
     .listen(listener)
     .context("cannot listen")?
     .run();

@@ -19,7 +19,7 @@ pub struct ServeOpts {
 /// 0 normal, 19 lowest).
 const WORKER_NICE: i32 = 10;
 /// Threads for blocking work (database calls, name lookups).
-const MAX_BLOCKING_THREADS: usize = 32;
+const MAX_BLOCKING_THREADS: usize = 16;
 
 pub fn serve(config: Config, opts: ServeOpts) -> anyhow::Result<()> {
     // A multi-threaded runtime under actix's System: the HTTP workers get
@@ -29,7 +29,8 @@ pub fn serve(config: Config, opts: ServeOpts) -> anyhow::Result<()> {
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     // Database calls run on blocking threads, each holding one of at most
     // 16 pooled connections: more threads than that only wait, and each
-    // costs a stack and allocator state (tokio's default is 512).
+    // costs a stack and allocator state (tokio's default is 512). The
+    // HTTP workers have their own (server.rs).
     builder.max_blocking_threads(MAX_BLOCKING_THREADS);
     if opts.role == Role::All {
         // This runtime carries the background workers; the HTTP workers
