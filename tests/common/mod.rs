@@ -258,6 +258,10 @@ pub fn http() -> reqwest::Client {
 pub fn exec_sql(database_url: &str, statement: &str) -> usize {
     if let Some(path) = database_url.strip_prefix("sqlite://") {
         let mut c = diesel::SqliteConnection::establish(path).unwrap();
+        // Wait for the server's writers, as its own connections do (a
+        // loaded machine makes their transactions overlap this one).
+        diesel::connection::SimpleConnection::batch_execute(&mut c, "PRAGMA busy_timeout = 10000;")
+            .unwrap();
         diesel::sql_query(statement).execute(&mut c).unwrap()
     } else {
         let mut c = diesel::PgConnection::establish(database_url).unwrap();
