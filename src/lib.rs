@@ -14,6 +14,7 @@ pub mod federation;
 pub mod group_name;
 pub mod keys;
 pub mod membership;
+pub mod memory;
 pub mod metrics;
 pub mod routes;
 pub mod server;

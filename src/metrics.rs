@@ -5,6 +5,12 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
 
+/// Servers with a failure counter of their own (a label each on
+/// `/metrics`; about 100 bytes each in memory).
+pub const MAX_SERVERS: usize = 1_000;
+/// The label that counts failures at servers past [`MAX_SERVERS`].
+const OTHER: &str = "other";
+
 #[derive(Default)]
 pub struct Metrics {
     inbox: Mutex<BTreeMap<u16, u64>>,
@@ -28,11 +34,22 @@ impl Metrics {
         bump(&self.inbox, status);
     }
 
-    /// `outcome`: delivered, retry or failed; failures also count per server.
+    /// `outcome`: delivered, retry or failed; failures also count per
+    /// server, for at most [`MAX_SERVERS`] servers (later ones count
+    /// under `other`).
     pub fn delivery(&self, outcome: &'static str, server: &str) {
         bump(&self.deliveries, outcome);
         if outcome != "delivered" {
-            bump(&self.server_failures, server.to_string());
+            let mut map = self
+                .server_failures
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            let key = if map.len() < MAX_SERVERS || map.contains_key(server) {
+                server
+            } else {
+                OTHER
+            };
+            *map.entry(key.to_string()).or_default() += 1;
         }
     }
 
@@ -108,5 +125,18 @@ mod tests {
         assert!(text.contains("demesh_queue_oldest_pending_seconds 12.500\n"));
         assert!(text.contains("demesh_inbox_backlog 1\n"));
         assert!(text.contains("demesh_inbox_failed 2\n"));
+    }
+
+    #[test]
+    fn per_server_counters_are_bounded() {
+        let m = Metrics::default();
+        for i in 0..MAX_SERVERS + 10 {
+            m.delivery("failed", &format!("s{i}.example"));
+        }
+        m.delivery("failed", "s0.example");
+        let text = m.render((0, 0.0, 0), 0);
+        assert!(text.contains("demesh_delivery_failures_total{server=\"s0.example\"} 2\n"));
+        assert!(text.contains("demesh_delivery_failures_total{server=\"other\"} 10\n"));
+        assert_eq!(snapshot(&m.server_failures).len(), MAX_SERVERS + 1);
     }
 }

@@ -3,7 +3,6 @@
 //! `demesh serve` as a child process, signed posts from members.
 
 use demesh::db::{memberships::APPROVED, Db, RemoteActor};
-use demesh::signatures::sign_request;
 use openssl::pkey::{PKey, Private};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -74,7 +73,13 @@ impl Demesh {
     /// Starts `demesh serve` with the inbox rate limits off (the bench
     /// sends far more per account than a person would).
     pub async fn serve(&self, role: &str) -> anyhow::Result<tokio::process::Child> {
-        let child = tokio::process::Command::new(&self.bin)
+        // BENCH_WRAP (e.g. "heaptrack" or "perf record -o x --") runs
+        // demesh under a profiler; `demesh_pid` then finds demesh itself.
+        let wrap = std::env::var("BENCH_WRAP").unwrap_or_default();
+        let mut argv: Vec<String> = wrap.split_whitespace().map(str::to_string).collect();
+        argv.push(self.bin.clone());
+        let child = tokio::process::Command::new(&argv[0])
+            .args(&argv[1..])
             .args(["serve", "--role", role])
             .env("DATABASE_URL", &self.db_url)
             .env("DEMESH_BASE_URL", &self.base)
@@ -97,6 +102,8 @@ impl Demesh {
 /// signed headers. Signing happens here, before any clock starts.
 pub struct SignedPost {
     pub body: String,
+    /// Where on demesh it goes (signed as the request target).
+    pub path: String,
     pub headers: Vec<(String, String)>,
 }
 
@@ -112,20 +119,64 @@ pub fn signed_post(d: &Demesh, group: &str, author: &Member, n: u64, key: &PKey<
                    "content": format!("<p>bench-marker-{n}-</p>")}
     })
     .to_string();
-    let url = reqwest::Url::parse(&format!("{}/inbox", d.base))?;
-    let headers = sign_request("POST", &url, Some(body.as_bytes()), &format!("{a}#main-key"), key)?
+    let host = d.base.trim_start_matches("http://");
+    let headers = crate::cavage::sign_post(host, "/inbox", body.as_bytes(), &format!("{a}#main-key"), key)?
         .into_iter()
         .filter(|(k, _)| k != "host")
         .collect();
-    Ok(SignedPost { body, headers })
+    Ok(SignedPost { body, path: "/inbox".into(), headers })
 }
 
 pub async fn send(http: &reqwest::Client, base: &str, post: SignedPost) -> anyhow::Result<u16> {
-    let mut req = http.post(format!("{base}/inbox")).header("content-type", "application/activity+json").body(post.body);
+    let mut req = http.post(format!("{base}{}", post.path)).header("content-type", "application/activity+json").body(post.body);
     for (k, v) in post.headers {
         req = req.header(k, v);
     }
     Ok(req.send().await?.status().as_u16())
+}
+
+/// utime + stime of a process, in seconds.
+pub fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    // utime and stime are fields 14 and 15 of proc(5); field 3 is index 0 here.
+    (ticks(11) + ticks(12)) as f64 / clock_ticks()
+}
+
+fn clock_ticks() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// The demesh process: `pid` itself, or (under BENCH_WRAP) the
+/// descendant of it that runs `bin`.
+pub fn demesh_pid(pid: u32, bin: &str) -> u32 {
+    let want = std::fs::canonicalize(bin).ok();
+    let mut todo = vec![pid];
+    while let Some(p) = todo.pop() {
+        if std::fs::read_link(format!("/proc/{p}/exe")).ok() == want {
+            return p;
+        }
+        let children = std::fs::read_to_string(format!("/proc/{p}/task/{p}/children")).unwrap_or_default();
+        todo.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+    }
+    pid
+}
+
+/// What makes up the RSS (anonymous memory, mapped files) and how many
+/// file descriptors demesh holds (mostly connections), for stderr.
+pub fn describe(pid: u32) -> String {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| status.lines().find(|l| l.starts_with(name)).map_or(String::new(), |l| l.split_whitespace().skip(1).collect::<Vec<_>>().join(" "));
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count());
+    format!("RSS {} (anonymous {}, files {}), {} threads, {fds} file descriptors", field("VmRSS:"), field("RssAnon:"), field("RssFile:"), field("Threads:"))
 }
 
 pub fn rss_kb(pid: u32) -> u64 {

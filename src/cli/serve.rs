@@ -18,12 +18,20 @@ pub struct ServeOpts {
 /// CPU priority of the worker threads in an `all` process (Linux nice:
 /// 0 normal, 19 lowest).
 const WORKER_NICE: i32 = 10;
+/// Threads for blocking work (database calls, name lookups).
+const MAX_BLOCKING_THREADS: usize = 16;
 
 pub fn serve(config: Config, opts: ServeOpts) -> anyhow::Result<()> {
     // A multi-threaded runtime under actix's System: the HTTP workers get
     // their own threads, and background work (delivery, signing) can use
     // every core.
+    crate::memory::limit_arenas();
     let mut builder = tokio::runtime::Builder::new_multi_thread();
+    // Database calls run on blocking threads, each holding one of at most
+    // 16 pooled connections: more threads than that only wait, and each
+    // costs a stack and allocator state (tokio's default is 512). The
+    // HTTP workers have their own (server.rs).
+    builder.max_blocking_threads(MAX_BLOCKING_THREADS);
     if opts.role == Role::All {
         // This runtime carries the background workers; the HTTP workers
         // have their own threads. When both want the CPU, answering

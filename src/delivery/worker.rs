@@ -19,6 +19,9 @@ const IDLE: Duration = Duration::from_millis(500);
 /// Requests in flight, in all, and to one server.
 const MAX_IN_FLIGHT: usize = 128;
 const MAX_PER_HOST: usize = 8;
+/// Servers whose turn-keeping is remembered; past this, idle ones are
+/// forgotten (at most MAX_IN_FLIGHT are busy at a time).
+const MAX_HOSTS: usize = 2_048;
 /// Free slots needed before claiming more.
 const CLAIM_AT_LEAST: usize = MAX_IN_FLIGHT / 4;
 /// How the last error of a delivery whose retries ran out begins (for
@@ -39,6 +42,10 @@ impl Limits {
     fn host(&self, inbox: &str) -> Arc<Semaphore> {
         let host = crate::federation::actor::authority(inbox).unwrap_or_default();
         let mut map = self.per_host.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= MAX_HOSTS {
+            // Forget the servers nobody is sending to right now.
+            map.retain(|_, s| Arc::strong_count(s) > 1);
+        }
         map.entry(host)
             .or_insert_with(|| Arc::new(Semaphore::new(MAX_PER_HOST)))
             .clone()
@@ -60,6 +67,8 @@ pub async fn run(state: Context, on_gone: super::recorder::OnGone, stop: Cancell
         recorder: Recorder::spawn(state.db.clone(), on_gone),
     };
     let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    // Sent something since the allocator was last trimmed.
+    let mut busy = false;
     while !stop.is_cancelled() {
         if in_flight.available_permits() < CLAIM_AT_LEAST {
             // Slots busy: wait until a batch's worth is free (not for the
@@ -87,9 +96,15 @@ pub async fn run(state: Context, on_gone: super::recorder::OnGone, stop: Cancell
         };
         if due.is_empty() {
             let idle = tokio::time::timeout(IDLE, state.wake_delivery.notified());
-            let _ = stop.run_until_cancelled(idle).await;
+            let woken = stop.run_until_cancelled(idle).await;
+            if matches!(woken, Some(Err(_))) && busy {
+                // Quiet for a moment after a burst: give back what it freed.
+                busy = false;
+                crate::memory::trim();
+            }
             continue;
         }
+        busy = true;
         for delivery in due {
             let Ok(permit) = in_flight.clone().acquire_owned().await else {
                 return;

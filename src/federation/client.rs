@@ -8,6 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
 
+/// How long an idle connection to a server is kept for reuse (then
+/// closed within as long again: the pool is swept at this interval).
+pub const POOL_IDLE: Duration = Duration::from_secs(30);
+
 /// Largest response body we read (actor documents are a few KiB).
 const MAX_RESPONSE: usize = 1024 * 1024;
 
@@ -55,7 +59,12 @@ impl Client {
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(30))
             .redirect(redirects)
-            .pool_max_idle_per_host(8);
+            .pool_max_idle_per_host(8)
+            // An idle connection holds ~20 KB here (hyper's buffers and
+            // channel; heaptrack after 1,000 joins: 28 MB for 1,000
+            // servers) for as long as it is kept; reqwest's default is
+            // 90 s. Mastodon keeps its own idle ones 30 s.
+            .pool_idle_timeout(POOL_IDLE);
         if !allow {
             builder = builder.dns_resolver(Arc::new(super::guard::GuardedResolver));
         }

@@ -13,6 +13,11 @@ pub const MAX_ATTACHMENTS: usize = 32;
 pub const MAX_TAGS: usize = 256;
 pub const MAX_RECIPIENTS: usize = 1000;
 
+/// Most buckets a limiter keeps (≈100 bytes each, so ≈1 MB): past this,
+/// full buckets (idle keys) are forgotten, and if that is not enough,
+/// all of them (which only forgives, for a moment, what was spent).
+pub const MAX_BUCKETS: usize = 10_000;
+
 /// Token buckets keyed by server or account, refilled continuously.
 pub struct RateLimiter {
     per_minute: u32,
@@ -36,11 +41,14 @@ impl RateLimiter {
         let cap = f64::from(self.per_minute);
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if buckets.len() > 100_000 {
+        if buckets.len() >= MAX_BUCKETS {
             // Forget idle keys rather than grow without bound.
             buckets.retain(|_, (tokens, at)| {
                 *tokens + now.duration_since(*at).as_secs_f64() * rate < cap
             });
+            if buckets.len() >= MAX_BUCKETS {
+                buckets.clear();
+            }
         }
         let (tokens, at) = buckets.entry(key.to_string()).or_insert((cap, now));
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(cap);
@@ -132,6 +140,17 @@ mod tests {
             "{wait:?}"
         );
         assert!(limiter.take("b").is_ok(), "other keys are separate");
+    }
+
+    #[test]
+    fn buckets_stay_bounded() {
+        let limiter = RateLimiter::new(60);
+        for i in 0..MAX_BUCKETS * 3 {
+            // Every key spent a token: none is idle, so pruning alone
+            // would not bound the map.
+            assert!(limiter.take(&format!("k{i}")).is_ok());
+            assert!(limiter.buckets.lock().expect("lock").len() <= MAX_BUCKETS);
+        }
     }
 
     #[test]
