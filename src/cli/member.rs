@@ -4,7 +4,7 @@ use super::group::find;
 use super::output::{human_time, print_json};
 use crate::account::Account;
 use crate::config::Config;
-use crate::db::{memberships, Db, Group, MembershipView};
+use crate::db::{memberships, Db, DbError, Group, MemberRole, MembershipView};
 use crate::membership;
 use crate::urls::Urls;
 use anyhow::{anyhow, bail};
@@ -34,7 +34,13 @@ pub enum MemberCommand {
     /// unfollows (Mastodon, GoToSocial), then Undo{Block} once the Block arrived
     /// (no ban: they may ask to join again)
     Remove { group: String, account: String },
-    /// List the members
+    /// Make an approved member a moderator: they get the group's request
+    /// notices and reports by direct message and may command the group by
+    /// direct message (see "Moderating from your app" in the README)
+    Promote { group: String, account: String },
+    /// Make a moderator a plain member again
+    Demote { group: String, account: String },
+    /// List the members, with their role (member or moderator)
     List {
         group: String,
         #[arg(long)]
@@ -54,6 +60,9 @@ struct Row {
     /// The follower's server software (from its NodeInfo), when known.
     software: Option<String>,
     since: String,
+    /// "member" or "moderator"; members only (not requests).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<&'static str>,
 }
 
 impl Row {
@@ -70,6 +79,8 @@ impl Row {
             follow_id: v.membership.follow_id.clone(),
             software: v.actor.as_ref().and_then(|a| a.software.clone()),
             since: crate::documents::rfc3339(at),
+            role: (v.membership.state == memberships::APPROVED)
+                .then(|| v.membership.role().as_str()),
         }
     }
 }
@@ -86,8 +97,9 @@ fn print_rows(views: &[MembershipView], json: bool, empty: &str) -> anyhow::Resu
         let at = human_time(v.membership.created_at);
         let who = r.account.clone().unwrap_or_else(|| r.actor.clone());
         let software = r.software.as_deref().unwrap_or("unknown software");
+        let role = r.role.map(|r| format!("  {r}")).unwrap_or_default();
         println!(
-            "{:<12} {:<36} {}  {software}  ({})",
+            "{:<12} {:<36} {}  {software}{role}  ({})",
             r.group, who, at, r.actor
         );
     }
@@ -156,6 +168,14 @@ pub fn run_member(config: Config, cmd: MemberCommand) -> anyhow::Result<()> {
                 group.name
             );
         }
+        MemberCommand::Promote { group, account } => {
+            let (group, actor) = with(&group, &account)?;
+            set_role(&db, &group, &actor, &account, MemberRole::Moderator)?;
+        }
+        MemberCommand::Demote { group, account } => {
+            let (group, actor) = with(&group, &account)?;
+            set_role(&db, &group, &actor, &account, MemberRole::Member)?;
+        }
         MemberCommand::List { group, json } => {
             let group = find(&db, &group)?;
             let views = db.list_memberships(Some(group.id), memberships::APPROVED)?;
@@ -167,6 +187,28 @@ pub fn run_member(config: Config, cmd: MemberCommand) -> anyhow::Result<()> {
             db.add_allow(group.id, &pattern)?;
             println!("{pattern} is pre-approved in {}", group.name);
         }
+    }
+    Ok(())
+}
+
+/// `member promote` / `member demote`: approved members only.
+fn set_role(
+    db: &Db,
+    group: &Group,
+    actor: &str,
+    account: &str,
+    role: MemberRole,
+) -> anyhow::Result<()> {
+    match db.set_role(group.id, actor, role) {
+        Ok(before) if before == role => {
+            println!("{account} is already a {} of {}", role.as_str(), group.name)
+        }
+        Ok(_) => println!("{account} is now a {} of {}", role.as_str(), group.name),
+        Err(DbError::NotFound) => bail!(
+            "{account} is not a member of {}; only approved members have a role",
+            group.name
+        ),
+        Err(e) => return Err(e.into()),
     }
     Ok(())
 }

@@ -21,6 +21,7 @@ mod posts;
 mod publishing;
 pub mod queue;
 mod queue_status;
+mod roles;
 pub mod schema;
 mod stale_actors;
 mod superseded;
@@ -39,6 +40,7 @@ pub use posts::{NewPost, Post};
 pub use publishing::Published;
 pub use queue::{DueDelivery, Target};
 pub use queue_status::HostStatus;
+pub use roles::MemberRole;
 pub use transaction::Conn;
 
 use diesel::r2d2::{ConnectionManager, Pool};

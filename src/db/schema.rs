@@ -51,6 +51,7 @@ diesel::table! {
         state -> Text,
         created_at -> BigInt,
         updated_at -> BigInt,
+        role -> Text,
     }
 }
 
