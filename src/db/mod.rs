@@ -7,9 +7,11 @@
 
 mod actors;
 mod answers;
+mod audit;
 mod blocks;
 mod claim;
 mod connection;
+mod direct_messages;
 mod group_deletion;
 mod groups;
 mod hosts;
@@ -29,8 +31,10 @@ mod transaction;
 
 pub use actors::RemoteActor;
 pub use answers::{GroupBlock, Outgoing, Removal};
+pub use audit::{AuditEntry, AuditOutcome, NewAudit};
 pub(crate) use claim::claim_token;
 pub use connection::{init_tls, Backend, DbConn};
+pub use direct_messages::{DirectMessage, NewDirect};
 pub use groups::{Group, NewGroup};
 pub use hosts::ProbeDue;
 pub use inbox::IncomingActivity;

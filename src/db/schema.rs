@@ -170,12 +170,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    direct_messages (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        recipient_uri -> Text,
+        note_id -> Text,
+        create_id -> Text,
+        content -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        group_id -> Nullable<BigInt>,
+        actor -> Text,
+        command -> Text,
+        outcome -> Text,
+        result -> Text,
+        activity_id -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
 diesel::joinable!(posts -> groups (group_id));
 diesel::joinable!(memberships -> groups (group_id));
 diesel::joinable!(allows -> groups (group_id));
 diesel::joinable!(deliveries -> outgoing_activities (activity_id));
 diesel::joinable!(outgoing_activities -> groups (group_id));
 diesel::joinable!(group_blocks -> groups (group_id));
+diesel::joinable!(audit_log -> groups (group_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     unavailable_hosts,
@@ -190,4 +216,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     posts,
     group_blocks,
     deleted_originals,
+    direct_messages,
+    audit_log,
 );
