@@ -174,7 +174,61 @@ async fn moderator_reads_and_acts(backend: Backend) {
     }
 }
 
+async fn request_notice_reaches_moderators_only(backend: Backend) {
+    let (c, dave) = moderated(backend).await;
+    let alice = c.a.actor_id("alice");
+    let notice = dm_containing(&c.a, &alice, "New request to join club").await;
+    let text = common::dm::text(&notice);
+    assert!(text.contains(&dave), "{text}");
+    assert!(text.contains(&c.a.actor_id("dave")), "profile link: {text}");
+    assert!(text.contains(&format!("approve {dave}")), "{text}");
+    assert_eq!(notice["to"], serde_json::json!([alice]));
+    assert_eq!(notice["tag"].as_array().unwrap().len(), 1);
+    assert_eq!(notice["tag"][0]["href"], alice.as_str());
+    common::wait::settled(&c.s).await;
+    // Only alice's: not to the requester, not to other members.
+    let all_dms = |server: &common::fake_remote::FakeRemote| {
+        server
+            .of_kind("Create")
+            .into_iter()
+            .filter(|r| {
+                r.activity["object"]["id"]
+                    .as_str()
+                    .unwrap()
+                    .contains("/messages/")
+            })
+            .count()
+    };
+    assert_eq!(all_dms(&c.a), 1);
+    assert_eq!(all_dms(&c.b), 0);
+    // The same request again tells nobody again; a second moderator is told
+    // of the next request.
+    let follow = c.a.follow("dave", &c.group, 2);
+    assert_eq!(c.a.post("dave", &c.s.url("/inbox"), &follow).await, 202);
+    processed(&c.s, follow["id"].as_str().unwrap()).await;
+    c.s.cli(&[
+        "member",
+        "promote",
+        "club",
+        &format!("bob@{}", c.b.domain()),
+    ])
+    .ok();
+    c.b.account("erin");
+    let follow = c.b.follow("erin", &c.group, 1);
+    assert_eq!(c.b.post("erin", &c.s.url("/inbox"), &follow).await, 202);
+    dm_containing(
+        &c.b,
+        &c.b.actor_id("bob"),
+        "New request to join club: @erin",
+    )
+    .await;
+    dm_containing(&c.a, &alice, "New request to join club: @erin").await;
+    common::wait::settled(&c.s).await;
+    assert_eq!(all_dms(&c.a), 2);
+}
+
 backend_tests!(
+    request_notice_reaches_moderators_only,
     moderator_approves_by_direct_message,
     member_commands_are_refused,
     moderator_reads_and_acts

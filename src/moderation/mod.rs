@@ -5,6 +5,7 @@
 
 pub mod actions;
 pub mod commands;
+pub mod notices;
 pub mod parse;
 
 use crate::db::{AuditOutcome, Db, Group, NewAudit};
