@@ -13,6 +13,7 @@ mod member;
 mod output;
 mod post;
 mod queue;
+mod report;
 mod serve;
 
 use crate::config::{Config, LogFormat, Overrides};
@@ -153,6 +154,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Reports (Flags) about the groups' posts and members: list, resolve
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// Delivery status per server
     Queue {
         #[arg(long)]
@@ -244,6 +248,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Post(cmd) => post::run(config, cmd),
         Command::Queue { json } => queue::run(config, json),
         Command::Audit { group, json } => audit::run(config, group, json),
+        Command::Report(cmd) => report::run(config, cmd),
         Command::Config { json } => config_cmd::run(&config, &cli.global, json),
         Command::Demo | Command::Completions { .. } | Command::Man { .. } => Ok(()),
         Command::Inbox { failed, json } => inbox::run(config, failed, json),

@@ -23,6 +23,7 @@ mod posts;
 mod publishing;
 pub mod queue;
 mod queue_status;
+mod reports;
 mod roles;
 pub mod schema;
 mod stale_actors;
@@ -44,6 +45,7 @@ pub use posts::{NewPost, Post};
 pub use publishing::Published;
 pub use queue::{DueDelivery, Target};
 pub use queue_status::HostStatus;
+pub use reports::{NewReport, Report};
 pub use roles::MemberRole;
 pub use transaction::Conn;
 

@@ -195,6 +195,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reports (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        activity_id -> Text,
+        reporter_uri -> Text,
+        comment -> Text,
+        posts_json -> Text,
+        accounts_json -> Text,
+        created_at -> BigInt,
+        resolved_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(posts -> groups (group_id));
 diesel::joinable!(memberships -> groups (group_id));
 diesel::joinable!(allows -> groups (group_id));
@@ -202,6 +216,7 @@ diesel::joinable!(deliveries -> outgoing_activities (activity_id));
 diesel::joinable!(outgoing_activities -> groups (group_id));
 diesel::joinable!(group_blocks -> groups (group_id));
 diesel::joinable!(audit_log -> groups (group_id));
+diesel::joinable!(reports -> groups (group_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     unavailable_hosts,
@@ -218,4 +233,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     deleted_originals,
     direct_messages,
     audit_log,
+    reports,
 );

@@ -7,6 +7,7 @@ pub mod actions;
 pub mod commands;
 pub mod notices;
 pub mod parse;
+pub mod reports;
 
 use crate::db::{AuditOutcome, Db, Group, NewAudit};
 
