@@ -103,13 +103,18 @@ fn content_html(to: &RemoteActor, text: &str) -> String {
 fn linkify(line: &str) -> String {
     line.split(' ')
         .map(|word| {
-            let escaped = escape_html(word);
-            if (word.starts_with("https://") || word.starts_with("http://"))
-                && url::Url::parse(word).is_ok()
+            // Punctuation around a URL ("(URL):") is not part of it.
+            let inner = word.trim_start_matches(['(', '"', '\'']);
+            let link = inner.trim_end_matches(['.', ',', ':', ';', ')', '!', '?', '"', '\'']);
+            let (before, after) = (&word[..word.len() - inner.len()], &inner[link.len()..]);
+            if (link.starts_with("https://") || link.starts_with("http://"))
+                && url::Url::parse(link).is_ok()
             {
-                format!("<a href=\"{escaped}\">{escaped}</a>")
+                let (before, link, after) =
+                    (escape_html(before), escape_html(link), escape_html(after));
+                format!("{before}<a href=\"{link}\">{link}</a>{after}")
             } else {
-                escaped
+                escape_html(word)
             }
         })
         .collect::<Vec<_>>()
@@ -170,7 +175,7 @@ mod tests {
             &urls,
             &group,
             &to,
-            "New request <b>\n\nsee https://x.example/a?b=1&c",
+            "New request <b>\n\nsee https://x.example/a?b=1&c (https://y.example/p):",
         );
         let create: Value = serde_json::from_str(&built.create.body).expect("json");
         let note = note_of(&built.create).expect("note");
@@ -196,6 +201,10 @@ mod tests {
         assert!(html.starts_with("<p><span class=\"h-card\"><a href=\"https://m.example/users/mod\" class=\"u-url mention\">@<span>mod</span></a></span> New request &lt;b&gt;</p>"), "{html}");
         assert!(
             html.contains("<p>see <a href=\"https://x.example/a?b=1&amp;c\">"),
+            "{html}"
+        );
+        assert!(
+            html.contains("(<a href=\"https://y.example/p\">https://y.example/p</a>):</p>"),
             "{html}"
         );
     }

@@ -84,9 +84,9 @@ fn notice(
             .unwrap_or_default();
         let excerpt: String = excerpt.chars().take(200).collect();
         text.push_str(&format!(
-            "\nPost {} by {} (original {}): \"{excerpt}\"",
-            p.note_id,
+            "\nPost by {}: {}\n(original: {})\n\"{excerpt}\"",
             who(&p.author_uri)?,
+            p.note_id,
             p.original_id
         ));
     }
