@@ -185,6 +185,16 @@ async fn request_notice_reaches_moderators_only(backend: Backend) {
     assert_eq!(notice["to"], serde_json::json!([alice]));
     assert_eq!(notice["tag"].as_array().unwrap().len(), 1);
     assert_eq!(notice["tag"][0]["href"], alice.as_str());
+    // A reply to the notice that is no command is no group post either.
+    let mut reply = common::dm::command(&c.a, "alice", &c.group, "9", "thanks!", &[]);
+    reply["object"]["inReplyTo"] = notice["id"].clone();
+    assert_eq!(c.a.post("alice", &c.s.url("/inbox"), &reply).await, 202);
+    let outcome = processed(&c.s, reply["id"].as_str().unwrap()).await;
+    assert!(
+        outcome.contains("a reply to the group's direct message"),
+        "{outcome}"
+    );
+    assert_eq!(count_where(&c.s.db_url, "posts", "1 = 1"), 0);
     common::wait::settled(&c.s).await;
     // Only alice's: not to the requester, not to other members.
     let all_dms = |server: &common::fake_remote::FakeRemote| {

@@ -72,7 +72,9 @@ fn target_groups(
 }
 
 /// A direct message to the group (nobody outside it addressed) goes to
-/// the handlers of `direct::dispatch` first; `Some` if one took it.
+/// the handlers of `direct::dispatch` first; `Some` if one took it. A
+/// reply to one of the group's own direct messages (a moderator's "thanks"
+/// to a request notice) that no handler took is never a group post.
 fn direct_message(
     state: &Context,
     row: &IncomingActivity,
@@ -83,8 +85,23 @@ fn direct_message(
 ) -> anyhow::Result<Option<Outcome>> {
     let object_value = Value::Object(object.clone());
     let actor = state.urls.group(&group.name);
+    let replies_to_dm = match object.get("inReplyTo").and_then(id_of) {
+        Some(parent) => state
+            .db
+            .direct_message(parent)?
+            .is_some_and(|dm| dm.group_id == group.id),
+        None => false,
+    };
+    let not_a_post = || {
+        replies_to_dm.then(|| {
+            format!(
+                "{}: not republished, a reply to the group's direct message",
+                group.name
+            )
+        })
+    };
     if !direct::incoming::is_direct(&actor, activity, &object_value, author) {
-        return Ok(None);
+        return Ok(not_a_post());
     }
     let membership = state.db.membership(group.id, &author.uri)?;
     let text = direct::incoming::command_text(object);
@@ -99,7 +116,7 @@ fn direct_message(
     };
     Ok(match direct::dispatch(state, &msg)? {
         direct::Handled::Done(outcome) => Some(outcome),
-        direct::Handled::Pass => None,
+        direct::Handled::Pass => not_a_post(),
     })
 }
 
