@@ -99,6 +99,8 @@ async fn promote_and_demote_members_only(backend: Backend) {
         .as_array()
         .unwrap()
         .iter()
+        // The club's setup pre-approved its members (`member allow`).
+        .filter(|r| !r["command"].as_str().unwrap().starts_with("member allow"))
         .map(|r| {
             assert_eq!(r["actor"], "cli");
             (
@@ -120,6 +122,18 @@ async fn promote_and_demote_members_only(backend: Backend) {
         ]
     );
     assert!(rows[3].2.contains("not a member"), "{rows:?}");
+    assert_eq!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["command"]
+                .as_str()
+                .unwrap()
+                .starts_with("member allow club"))
+            .count(),
+        3,
+        "the setup's pre-approvals are recorded"
+    );
     let all = c.s.cli(&["audit", "--json"]).json();
     let last = all.as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["command"], "block add spam.example");

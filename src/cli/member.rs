@@ -170,9 +170,13 @@ pub fn run_member(config: Config, cmd: MemberCommand) -> anyhow::Result<()> {
         }
         MemberCommand::Allow { group, account } => {
             let group = find(&db, &group)?;
-            let pattern = Account::parse(&account).map_err(|e| anyhow!(e))?.pattern();
-            db.add_allow(group.id, &pattern)?;
-            println!("{pattern} is pre-approved in {}", group.name);
+            let cmd = format!("member allow {} {account}", group.name);
+            let done = audited(&db, Some(&group), &cmd, |tx| {
+                let pattern = Account::parse(&account).map_err(|e| anyhow!(e))?.pattern();
+                tx.add_allow(group.id, &pattern)?;
+                Ok(format!("{pattern} is pre-approved in {}", group.name))
+            })?;
+            println!("{done}");
         }
     }
     Ok(())

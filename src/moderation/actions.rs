@@ -21,6 +21,17 @@ pub fn resolve(db: &Db, raw: &str) -> anyhow::Result<String> {
     }
 }
 
+/// How a result names an account: as given, or `@user@host` for an actor
+/// URL demesh knows (a mention read from a direct message).
+fn shown(db: &Db, account: &str, actor_uri: &str) -> anyhow::Result<String> {
+    if !account.starts_with("http") {
+        return Ok(account.to_string());
+    }
+    Ok(db
+        .remote_actor(actor_uri)?
+        .map_or_else(|| account.to_string(), |a| format!("@{}", a.acct())))
+}
+
 /// True if the error is the database failing (a passing failure: retry),
 /// not a refusal the person asking can act on.
 pub fn is_passing(e: &anyhow::Error) -> bool {
@@ -43,6 +54,7 @@ pub fn approve(db: &Db, urls: &Urls, group: &Group, account: &str) -> anyhow::Re
 /// Refuses a pending request.
 pub fn reject(db: &Db, urls: &Urls, group: &Group, account: &str) -> anyhow::Result<String> {
     let actor = resolve(db, account)?;
+    let account = shown(db, account, &actor)?;
     match db.membership(group.id, &actor)? {
         Some(m) if m.state == memberships::PENDING => {}
         Some(_) => bail!(
@@ -61,6 +73,7 @@ pub fn reject(db: &Db, urls: &Urls, group: &Group, account: &str) -> anyhow::Res
 /// Ends a membership (no ban).
 pub fn remove(db: &Db, urls: &Urls, group: &Group, account: &str) -> anyhow::Result<String> {
     let actor = resolve(db, account)?;
+    let account = shown(db, account, &actor)?;
     match db.membership(group.id, &actor)? {
         Some(m) if m.state == memberships::APPROVED => {}
         _ => bail!("{account} is not a member of {}", group.name),
