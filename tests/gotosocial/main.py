@@ -30,7 +30,6 @@ SCENARIOS = [
     ("post_remove", scenarios.post_remove),
     ("preapproval", scenarios.preapproval),
     ("moderate_by_dm", scenarios_mod.moderate_by_dm),
-    ("report_by_api", scenarios_mod.report_by_api),
     ("profile_update", scenarios_end.profile_update),
     ("leave", scenarios_end.leave),
     ("remove_member", scenarios_end.remove_member),

@@ -1,11 +1,16 @@
 """Moderating from the app (issue #12): a moderator on GoToSocial gets
-the group's notice of a request as a mention, approves by writing to the
-group, and a member's report of a group post (forwarded by GoToSocial as
-a Flag) reaches demesh and the moderator."""
+the group's notice of a request as a mention and approves by writing to
+the group; a member's command is refused.
+
+Reports are not shown here: GoToSocial sends a forwarded report as a Flag
+from its instance actor, whose username is its host, and on this suite's
+host:port origins it cannot send it ("…/users/127.0.0.22:8080/outbox was
+neither an inbox path nor an outbox path" in its log, tried on 0.17 with
+POST /api/v1/reports and forward=true). tests/reports.rs covers its Flag
+shape (tests/fixtures/gotosocial_flag.json)."""
 
 from checks import expect, wait_until
 from scenarios import members
-from world import marker
 
 
 def _mentions(w, user, needle):
@@ -61,46 +66,3 @@ def moderate_by_dm(w, s):
         expect(rows and rows[-1]["outcome"] == "refused", f"last audit row {rows[-1:]}")
 
     s.step("alice (not a moderator) gets a refusal, recorded in `audit`", refused, needed=False)
-
-
-def report_by_api(w, s):
-    members(w, s, "alice", "erin")
-    s.step("erin is a moderator", lambda: w.demesh.cli("member", "promote", "club", "@" + w.acct("erin")))
-    _, mark, copies = s.step(
-        "setup: alice posts, erin sees it", lambda: w.group_post("alice", ["erin"], "report me")
-    )
-    comment = f"spam {marker()}"
-
-    def report():
-        w.erin.call(
-            "POST",
-            "/api/v1/reports",
-            {
-                "account_id": w.group_id("erin"),
-                "status_ids[]": [copies["erin"]["id"]],
-                "comment": comment,
-                "forward": "true",
-            },
-        )
-
-    s.step("erin reports the group's post from the app, forwarded", report)
-
-    def listed():
-        rows = w.demesh.cli_json("report", "list", "--group", "club")
-        hits = [r for r in rows if r["comment"] == comment]
-        expect(hits, f"no report with the comment in `report list`: {rows[-1:]}")
-        return hits[0]
-
-    row = s.step("the report is in `report list`", lambda: wait_until("the Flag", listed, timeout=30))
-    s.step(
-        "it names alice's post, mapped to alice",
-        lambda: expect(
-            any(p["author"].endswith("/alice") for p in row["posts"]), f"posts {row['posts']}"
-        ),
-        needed=False,
-    )
-    s.step(
-        "erin (moderator) is told",
-        lambda: wait_until("the report notice", lambda: _mentions(w, "erin", comment)),
-        needed=False,
-    )
