@@ -6,6 +6,7 @@ use crate::context::Context;
 use crate::db::{memberships, IncomingActivity};
 use crate::federation::actor::id_of;
 use crate::membership;
+use crate::moderation;
 use anyhow::{anyhow, bail};
 use serde_json::Value;
 
@@ -55,6 +56,7 @@ pub fn receive(state: &Context, row: &IncomingActivity, follow: Follow) -> anyho
         return Ok("refused: blocked".into());
     }
     let current = db.membership(group.id, &actor.uri)?;
+    let new_request = current.is_none();
     if current
         .as_ref()
         .is_some_and(|m| m.state == memberships::APPROVED && m.follow_id == follow.follow_id)
@@ -80,7 +82,7 @@ pub fn receive(state: &Context, row: &IncomingActivity, follow: Follow) -> anyho
     // One transaction: the follow, its Accept and, for a move, the end of
     // the old membership are stored together or not at all (a retry then
     // does it all once).
-    db.transaction(|tx| {
+    let notified = db.transaction(|tx| {
         tx.record_follow(
             group.id,
             &actor.uri,
@@ -95,8 +97,13 @@ pub fn receive(state: &Context, row: &IncomingActivity, follow: Follow) -> anyho
                 // stops showing the group there.
                 membership::end(tx, &state.urls, &group, old, membership::Ending::Remove)?;
             }
+            return Ok(0);
         }
-        Ok::<_, anyhow::Error>(())
+        // A new request: the moderators are told, with the request.
+        if new_request {
+            return moderation::notices::new_request(tx, &state.urls, &group, &actor);
+        }
+        Ok::<_, anyhow::Error>(0)
     })?;
     if allowed {
         state.wake_delivery.notify_one();
@@ -108,6 +115,12 @@ pub fn receive(state: &Context, row: &IncomingActivity, follow: Follow) -> anyho
         } else {
             "accepted: pre-approved".into()
         });
+    }
+    if notified > 0 {
+        state.wake_delivery.notify_one();
+        return Ok(format!(
+            "pending: waiting for an admin; {notified} moderator(s) told"
+        ));
     }
     Ok("pending: waiting for an admin".into())
 }

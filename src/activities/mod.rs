@@ -4,6 +4,7 @@
 
 mod create;
 mod delete;
+mod flag;
 mod follow;
 mod moved;
 pub mod retry;
@@ -23,15 +24,18 @@ pub enum Kind {
     Update,
     Undo,
     Delete,
+    /// A report (Mastodon, GoToSocial) of a group post or a member.
+    Flag,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Follow,
         Kind::Create,
         Kind::Update,
         Kind::Undo,
         Kind::Delete,
+        Kind::Flag,
     ];
 
     /// The ActivityStreams `type`.
@@ -42,6 +46,7 @@ impl Kind {
             Kind::Update => "Update",
             Kind::Undo => "Undo",
             Kind::Delete => "Delete",
+            Kind::Flag => "Flag",
         }
     }
 
@@ -77,6 +82,7 @@ pub fn verify_only(activity: &Value, actor: &str) -> Result<&'static str, String
         Some(Kind::Create | Kind::Update) => create::verify_post(activity, actor).map(|_| "post"),
         Some(Kind::Undo) => undo::verify(activity, actor).map(|_| "Undo"),
         Some(Kind::Delete) => delete::verify(activity, actor).map(|_| "Delete"),
+        Some(Kind::Flag) => flag::verify(activity, actor).map(|_| "Flag"),
         None => Ok("other"),
     };
     result.map_err(|e| e.to_string())
@@ -106,6 +112,7 @@ pub fn process(state: &Context, row: &IncomingActivity) -> anyhow::Result<Outcom
         }
         Kind::Undo => undo::receive(state, actor, verified!(undo::verify(&activity, actor))),
         Kind::Delete => delete::receive(state, actor, verified!(delete::verify(&activity, actor))),
+        Kind::Flag => flag::receive(state, row, verified!(flag::verify(&activity, actor))),
     }
 }
 

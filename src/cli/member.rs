@@ -4,8 +4,8 @@ use super::group::find;
 use super::output::{human_time, print_json};
 use crate::account::Account;
 use crate::config::Config;
-use crate::db::{memberships, Db, Group, MembershipView};
-use crate::membership;
+use crate::db::{memberships, Db, DbError, Group, MemberRole, MembershipView};
+use crate::moderation::{actions, audited};
 use crate::urls::Urls;
 use anyhow::{anyhow, bail};
 use clap::Subcommand;
@@ -34,7 +34,13 @@ pub enum MemberCommand {
     /// unfollows (Mastodon, GoToSocial), then Undo{Block} once the Block arrived
     /// (no ban: they may ask to join again)
     Remove { group: String, account: String },
-    /// List the members
+    /// Make an approved member a moderator: they get the group's request
+    /// notices and reports by direct message and may command the group by
+    /// direct message (see "Moderating from your app" in the README)
+    Promote { group: String, account: String },
+    /// Make a moderator a plain member again
+    Demote { group: String, account: String },
+    /// List the members, with their role (member or moderator)
     List {
         group: String,
         #[arg(long)]
@@ -54,6 +60,9 @@ struct Row {
     /// The follower's server software (from its NodeInfo), when known.
     software: Option<String>,
     since: String,
+    /// "member" or "moderator"; members only (not requests).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<&'static str>,
 }
 
 impl Row {
@@ -70,6 +79,8 @@ impl Row {
             follow_id: v.membership.follow_id.clone(),
             software: v.actor.as_ref().and_then(|a| a.software.clone()),
             since: crate::documents::rfc3339(at),
+            role: (v.membership.state == memberships::APPROVED)
+                .then(|| v.membership.role().as_str()),
         }
     }
 }
@@ -86,25 +97,16 @@ fn print_rows(views: &[MembershipView], json: bool, empty: &str) -> anyhow::Resu
         let at = human_time(v.membership.created_at);
         let who = r.account.clone().unwrap_or_else(|| r.actor.clone());
         let software = r.software.as_deref().unwrap_or("unknown software");
+        let role = r.role.map(|r| format!("  {r}")).unwrap_or_default();
         println!(
-            "{:<12} {:<36} {}  {software}  ({})",
+            "{:<12} {:<36} {}  {software}{role}  ({})",
             r.group, who, at, r.actor
         );
     }
     Ok(())
 }
 
-/// The actor an ACCOUNT names, among those demesh has heard from.
-pub fn resolve(db: &Db, raw: &str) -> anyhow::Result<String> {
-    match Account::parse(raw).map_err(|e| anyhow!(e))? {
-        Account::Url(u) => Ok(u),
-        Account::Acct { user, host } => db
-            .remote_actor_by_acct(&user, &host)?
-            .map(|a| a.uri)
-            .ok_or_else(|| anyhow!("no account {user}@{host} has contacted this server")),
-        Account::Domain(_) => bail!("{raw:?} names a whole server; give one account"),
-    }
-}
+pub use crate::moderation::actions::resolve;
 
 pub fn run_request(config: Config, cmd: RequestCommand) -> anyhow::Result<()> {
     let db = Db::connect(&config.database_url)?;
@@ -120,41 +122,46 @@ pub fn run_request(config: Config, cmd: RequestCommand) -> anyhow::Result<()> {
 pub fn run_member(config: Config, cmd: MemberCommand) -> anyhow::Result<()> {
     let db = Db::connect(&config.database_url)?;
     let urls = Urls::new(&config);
-    let with = |name: &str, account: &str| -> anyhow::Result<(Group, String)> {
-        let group = find(&db, name)?;
-        let actor = resolve(&db, account)?;
-        Ok((group, actor))
-    };
     match cmd {
         MemberCommand::Approve { group, account } => {
-            let (group, actor) = with(&group, &account)?;
-            membership::approve(&db, &urls, &group, &actor)?;
-            println!("approved {account} in {}: Accept queued", group.name);
+            let group = find(&db, &group)?;
+            let cmd = format!("member approve {} {account}", group.name);
+            let done = audited(&db, Some(&group), &cmd, |tx| {
+                actions::approve(tx, &urls, &group, &account)
+            })?;
+            println!("{done}");
         }
         MemberCommand::Reject { group, account } => {
-            let (group, actor) = with(&group, &account)?;
-            match db.membership(group.id, &actor)? {
-                Some(m) if m.state == memberships::PENDING => {}
-                Some(_) => bail!(
-                    "{account} is a member of {}; use `member remove`",
-                    group.name
-                ),
-                None => bail!("{account} has no pending request to {}", group.name),
-            }
-            membership::end(&db, &urls, &group, &actor, membership::Ending::Refuse)?;
-            println!("rejected {account} from {}: Reject queued", group.name);
+            let group = find(&db, &group)?;
+            let cmd = format!("member reject {} {account}", group.name);
+            let done = audited(&db, Some(&group), &cmd, |tx| {
+                actions::reject(tx, &urls, &group, &account)
+            })?;
+            println!("{done}");
         }
         MemberCommand::Remove { group, account } => {
-            let (group, actor) = with(&group, &account)?;
-            match db.membership(group.id, &actor)? {
-                Some(m) if m.state == memberships::APPROVED => {}
-                _ => bail!("{account} is not a member of {}", group.name),
-            }
-            membership::end(&db, &urls, &group, &actor, membership::Ending::Remove)?;
-            println!(
-                "removed {account} from {}: Reject{{Follow}}, Block and Undo{{Block}} queued",
-                group.name
-            );
+            let group = find(&db, &group)?;
+            let cmd = format!("member remove {} {account}", group.name);
+            let done = audited(&db, Some(&group), &cmd, |tx| {
+                actions::remove(tx, &urls, &group, &account)
+            })?;
+            println!("{done}");
+        }
+        MemberCommand::Promote { group, account } => {
+            let group = find(&db, &group)?;
+            let cmd = format!("member promote {} {account}", group.name);
+            let done = audited(&db, Some(&group), &cmd, |tx| {
+                set_role(tx, &group, &account, MemberRole::Moderator)
+            })?;
+            println!("{done}");
+        }
+        MemberCommand::Demote { group, account } => {
+            let group = find(&db, &group)?;
+            let cmd = format!("member demote {} {account}", group.name);
+            let done = audited(&db, Some(&group), &cmd, |tx| {
+                set_role(tx, &group, &account, MemberRole::Member)
+            })?;
+            println!("{done}");
         }
         MemberCommand::List { group, json } => {
             let group = find(&db, &group)?;
@@ -163,10 +170,30 @@ pub fn run_member(config: Config, cmd: MemberCommand) -> anyhow::Result<()> {
         }
         MemberCommand::Allow { group, account } => {
             let group = find(&db, &group)?;
-            let pattern = Account::parse(&account).map_err(|e| anyhow!(e))?.pattern();
-            db.add_allow(group.id, &pattern)?;
-            println!("{pattern} is pre-approved in {}", group.name);
+            let cmd = format!("member allow {} {account}", group.name);
+            let done = audited(&db, Some(&group), &cmd, |tx| {
+                let pattern = Account::parse(&account).map_err(|e| anyhow!(e))?.pattern();
+                tx.add_allow(group.id, &pattern)?;
+                Ok(format!("{pattern} is pre-approved in {}", group.name))
+            })?;
+            println!("{done}");
         }
     }
     Ok(())
+}
+
+/// `member promote` / `member demote`: approved members only.
+fn set_role(db: &Db, group: &Group, account: &str, role: MemberRole) -> anyhow::Result<String> {
+    let actor = resolve(db, account)?;
+    Ok(match db.set_role(group.id, &actor, role) {
+        Ok(before) if before == role => {
+            format!("{account} is already a {} of {}", role.as_str(), group.name)
+        }
+        Ok(_) => format!("{account} is now a {} of {}", role.as_str(), group.name),
+        Err(DbError::NotFound) => bail!(
+            "{account} is not a member of {}; only approved members have a role",
+            group.name
+        ),
+        Err(e) => return Err(e.into()),
+    })
 }

@@ -19,6 +19,14 @@ pub struct Membership {
     pub state: MembershipState,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Stored text of a [`super::MemberRole`]; read it with `role()`.
+    pub role: String,
+}
+
+impl Membership {
+    pub fn role(&self) -> super::MemberRole {
+        super::MemberRole::from_stored(&self.role)
+    }
 }
 
 /// A membership row with what the CLI shows about it.

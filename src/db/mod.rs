@@ -7,9 +7,11 @@
 
 mod actors;
 mod answers;
+mod audit;
 mod blocks;
 mod claim;
 mod connection;
+mod direct_messages;
 mod group_deletion;
 mod groups;
 mod hosts;
@@ -21,6 +23,8 @@ mod posts;
 mod publishing;
 pub mod queue;
 mod queue_status;
+mod reports;
+mod roles;
 pub mod schema;
 mod stale_actors;
 mod states;
@@ -29,8 +33,10 @@ mod transaction;
 
 pub use actors::RemoteActor;
 pub use answers::{GroupBlock, Outgoing, Removal};
+pub use audit::{AuditEntry, AuditOutcome, NewAudit};
 pub(crate) use claim::claim_token;
 pub use connection::{init_tls, Backend, DbConn};
+pub use direct_messages::{DirectMessage, NewDirect};
 pub use groups::{Group, NewGroup};
 pub use hosts::ProbeDue;
 pub use inbox::IncomingActivity;
@@ -39,6 +45,8 @@ pub use memberships::{Membership, MembershipView};
 pub use posts::{MemberInbox, NewPost, Post};
 pub use queue::{DueDelivery, Target};
 pub use queue_status::HostStatus;
+pub use reports::{NewReport, Report};
+pub use roles::MemberRole;
 pub use states::{DeliveryState, LeakGuard, MembershipState, UnknownWord};
 pub use transaction::Conn;
 

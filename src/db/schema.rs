@@ -51,6 +51,7 @@ diesel::table! {
         state -> Text,
         created_at -> BigInt,
         updated_at -> BigInt,
+        role -> Text,
     }
 }
 
@@ -169,12 +170,53 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    direct_messages (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        recipient_uri -> Text,
+        note_id -> Text,
+        create_id -> Text,
+        content -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        group_id -> Nullable<BigInt>,
+        actor -> Text,
+        command -> Text,
+        outcome -> Text,
+        result -> Text,
+        activity_id -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        activity_id -> Text,
+        reporter_uri -> Text,
+        comment -> Text,
+        posts_json -> Text,
+        accounts_json -> Text,
+        created_at -> BigInt,
+        resolved_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(posts -> groups (group_id));
 diesel::joinable!(memberships -> groups (group_id));
 diesel::joinable!(allows -> groups (group_id));
 diesel::joinable!(deliveries -> outgoing_activities (activity_id));
 diesel::joinable!(outgoing_activities -> groups (group_id));
 diesel::joinable!(group_blocks -> groups (group_id));
+diesel::joinable!(audit_log -> groups (group_id));
+diesel::joinable!(reports -> groups (group_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     unavailable_hosts,
@@ -189,4 +231,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     posts,
     group_blocks,
     deleted_originals,
+    direct_messages,
+    audit_log,
+    reports,
 );

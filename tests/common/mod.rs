@@ -4,6 +4,7 @@
 
 pub mod backends;
 pub mod club;
+pub mod dm;
 pub mod fake_remote;
 pub mod faults;
 pub mod wait;

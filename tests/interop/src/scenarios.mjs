@@ -19,6 +19,7 @@ import {
   Update,
 } from "@fedify/vocab";
 import { Temporal } from "@js-temporal/polyfill";
+import { moderationScenarios } from "./moderation.mjs";
 import { sleep, waitFor } from "./runner.mjs";
 
 const GROUP = "club";
@@ -456,6 +457,11 @@ export function scenarios({ demesh, A, B, C }) {
         assert.equal(pending.follow_id, f.id.href);
       },
     },
+
+    ...moderationScenarios({
+      demesh, A, C, s, GROUP, groupUrl, followersUrl, handle,
+      h: { group, follow, arrival, fromGroup, assertQuiet, memberList, hasActor },
+    }),
 
     {
       // Last: it ends the group.
