@@ -12,6 +12,7 @@ pub mod documents;
 pub mod error;
 pub mod federation;
 pub mod group_name;
+pub mod invite;
 pub mod keys;
 pub mod membership;
 pub mod metrics;

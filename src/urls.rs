@@ -55,6 +55,12 @@ impl Urls {
         format!("{}/following", self.group(name))
     }
 
+    /// An invite link: the page explaining how to join with the code, and
+    /// the id a FEP-bebd `InviteCode` of that code has.
+    pub fn group_invite(&self, name: &str, code: &str) -> String {
+        format!("{}/invite/{code}", self.group(name))
+    }
+
     /// If `url` is one of our group actor ids, the group's name. Only a
     /// valid group name counts (the fuzzer fed `/groups/cl@b`).
     pub fn group_name_of(&self, url: &str) -> Option<String> {

@@ -3,15 +3,20 @@
 
 use super::Outcome;
 use crate::context::Context;
+use crate::db::InviteUse;
 use crate::db::{memberships, IncomingActivity};
 use crate::federation::actor::id_of;
-use crate::membership;
+use crate::urls::Urls;
+use crate::{invite, membership};
 use anyhow::{anyhow, bail};
 use serde_json::Value;
 
 pub struct Follow {
     pub group_name: String,
     pub follow_id: String,
+    /// The `instrument` of the Follow (FEP-bebd), where an invite code
+    /// may be; read once the group is known (`invite_code`).
+    instrument: Option<Value>,
 }
 
 pub fn verify(activity: &Value, actor: &str) -> anyhow::Result<Follow> {
@@ -29,6 +34,7 @@ pub fn verify(activity: &Value, actor: &str) -> anyhow::Result<Follow> {
     Ok(Follow {
         group_name: object.to_string(),
         follow_id: follow_id.to_string(),
+        instrument: activity.get("instrument").cloned(),
     })
 }
 
@@ -72,6 +78,10 @@ pub fn receive(state: &Context, row: &IncomingActivity, follow: Follow) -> anyho
         super::moved::moved_from(state, group.id, &actor)?
     };
     let allowed = allowed || moved_from.is_some();
+    let code = match &follow.instrument {
+        Some(i) if !allowed => invite_code(&state.urls, &group.name, i),
+        _ => None,
+    };
     let state_now = if allowed {
         memberships::APPROVED
     } else {
@@ -80,7 +90,7 @@ pub fn receive(state: &Context, row: &IncomingActivity, follow: Follow) -> anyho
     // One transaction: the follow, its Accept and, for a move, the end of
     // the old membership are stored together or not at all (a retry then
     // does it all once).
-    db.transaction(|tx| {
+    let with_code = db.transaction(|tx| {
         tx.record_follow(
             group.id,
             &actor.uri,
@@ -88,6 +98,11 @@ pub fn receive(state: &Context, row: &IncomingActivity, follow: Follow) -> anyho
             &row.body,
             state_now,
         )?;
+        if let Some(code) = &code {
+            let used =
+                invite::join_with_code(tx, &state.urls, &group, &actor.uri, code, |_, _| Ok(()))?;
+            return Ok::<_, anyhow::Error>(Some(used));
+        }
         if allowed {
             membership::approve(tx, &state.urls, &group, &actor.uri)?;
             if let Some(old) = &moved_from {
@@ -96,8 +111,19 @@ pub fn receive(state: &Context, row: &IncomingActivity, follow: Follow) -> anyho
                 membership::end(tx, &state.urls, &group, old, membership::Ending::Remove)?;
             }
         }
-        Ok::<_, anyhow::Error>(())
+        Ok(None)
     })?;
+    match with_code {
+        Some(InviteUse::Used) => {
+            state.wake_delivery.notify_one();
+            return Ok("accepted: invite code".into());
+        }
+        Some(other) => {
+            state.wake_delivery.notify_one();
+            return Ok(format!("pending: invite code not accepted ({other:?})"));
+        }
+        None => {}
+    }
     if allowed {
         state.wake_delivery.notify_one();
         if let Some(old) = moved_from {
@@ -110,4 +136,38 @@ pub fn receive(state: &Context, row: &IncomingActivity, follow: Follow) -> anyho
         });
     }
     Ok("pending: waiting for an admin".into())
+}
+
+/// The invite code a Follow's `instrument` carries (FEP-bebd): an
+/// `InviteCode` object, or a reference to one, whose id is one of this
+/// group's invite links; or an `InviteCode` object naming the code itself
+/// (`name` or `content`). Several instruments: the first code wins.
+fn invite_code(urls: &Urls, group: &str, instrument: &Value) -> Option<String> {
+    let prefix = urls.group_invite(group, "");
+    let from_id = |id: &str| {
+        id.strip_prefix(&prefix)
+            .filter(|c| invite::is_code_shaped(c))
+            .map(str::to_string)
+    };
+    let items = match instrument {
+        Value::Array(items) => items.iter().collect(),
+        one => vec![one],
+    };
+    items.into_iter().find_map(|item| match item {
+        Value::String(id) => from_id(id),
+        Value::Object(o) if o.get("type").and_then(Value::as_str) == Some("InviteCode") => o
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(from_id)
+            .or_else(|| {
+                ["name", "content"].iter().find_map(|k| {
+                    o.get(*k)
+                        .and_then(Value::as_str)
+                        .map(str::trim)
+                        .filter(|c| invite::is_code_shaped(c))
+                        .map(str::to_string)
+                })
+            }),
+        _ => None,
+    })
 }

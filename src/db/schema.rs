@@ -21,6 +21,11 @@ diesel::table! {
         leak_guard -> Text,
         deleted_at -> Nullable<BigInt>,
         icon_url -> Nullable<Text>,
+        rules -> Text,
+        question -> Text,
+        welcome -> Bool,
+        posting -> Text,
+        replies -> Text,
     }
 }
 
@@ -52,6 +57,7 @@ diesel::table! {
         created_at -> BigInt,
         updated_at -> BigInt,
         role -> Text,
+        answer -> Nullable<Text>,
     }
 }
 
@@ -170,6 +176,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    invites (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        code -> Text,
+        uses_left -> Nullable<BigInt>,
+        expires_at -> Nullable<BigInt>,
+        revoked -> Bool,
+        uses -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
+diesel::joinable!(invites -> groups (group_id));
 diesel::joinable!(posts -> groups (group_id));
 diesel::joinable!(memberships -> groups (group_id));
 diesel::joinable!(allows -> groups (group_id));
@@ -190,4 +210,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     posts,
     group_blocks,
     deleted_originals,
+    invites,
 );

@@ -50,10 +50,67 @@ async fn gone(state: &Context, name: String) -> Result<HttpResponse, Error> {
         })))
 }
 
+/// The page an invite link opens: how to join with the code. It shows
+/// only what the group's public page shows, plus the code itself; a code
+/// that no longer works (unknown, revoked, used up, expired) is a 404, as
+/// if it never existed.
+pub async fn invite(
+    state: web::Data<Context>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, Error> {
+    let (name, code) = path.into_inner();
+    let group = find_group(&state, name).await?;
+    let gid = group.id;
+    let lookup = code.clone();
+    let invite = state
+        .db
+        .call(move |db| db.invite(gid, &lookup))
+        .await?
+        .filter(|i| {
+            !i.revoked
+                && i.uses_left.is_none_or(|n| n > 0)
+                && i.expires_at.is_none_or(|e| e > crate::db::now_ms())
+        })
+        .ok_or(Error::NotFound)?;
+    Ok(html(invite_page(&state, &group, &invite.code)))
+}
+
+fn invite_page(state: &Context, group: &Group, code: &str) -> String {
+    let handle = escape_html(&format!("@{}@{}", group.name, state.config.acct_domain()));
+    let title = escape_html(&group.display_name);
+    let summary = text_to_html(&group.summary);
+    let code = escape_html(code);
+    let footer = crate::documents::source_footer(state.config.source_url.as_ref());
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width\">\
+         <meta name=\"robots\" content=\"noindex\">\
+         <title>Invitation to {title} ({handle})</title>\
+         <style>body{{font-family:sans-serif;max-width:40em;margin:2em auto;padding:0 1em}}\
+         code{{background:#eee;padding:0 .2em}}</style></head><body>\
+         <h1>You are invited to {title}</h1><p><code>{handle}</code> is a private group.</p>\
+         {summary}<h2>How to join with this invitation</h2><ol>\
+         <li>In your fediverse app (Mastodon, GoToSocial, Pleroma, Misskey, Friendica…), \
+         search for <code>{handle}</code> and press <em>Follow</em>.</li>\
+         <li>Send the group a post with the visibility <em>Mentioned people only</em> \
+         (a private mention) that says <code>{handle} {code}</code>. Your request is \
+         approved at once and the group answers you.</li>\
+         <li>Then post to the group by mentioning <code>{handle}</code>, again as \
+         <em>Mentioned people only</em>: the group shares each post with its members, \
+         and only with them.</li></ol>\
+         <p>Keep the code to yourself: anyone who has it can join.</p>{footer}</body></html>"
+    )
+}
+
 fn group_page(state: &Context, group: &Group) -> String {
     let handle = escape_html(&format!("@{}@{}", group.name, state.config.acct_domain()));
     let title = escape_html(&group.display_name);
     let summary = text_to_html(&group.summary);
+    let rules = if group.rules.is_empty() {
+        String::new()
+    } else {
+        format!("<h2>Rules</h2>{}", text_to_html(&group.rules))
+    };
     let footer = crate::documents::source_footer(state.config.source_url.as_ref());
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -69,7 +126,7 @@ fn group_page(state: &Context, group: &Group) -> String {
          <li>Once approved, post to the group by mentioning <code>{handle}</code> with the \
          visibility <em>Mentioned people only</em>, so only members see it. The group \
          shares each post with its members, and only with them.</li></ol>\
-         <p>Posts and the member list are never shown here.</p>{footer}</body></html>"
+         {rules}<p>Posts and the member list are never shown here.</p>{footer}</body></html>"
     )
 }
 
