@@ -1,11 +1,10 @@
-//! Invite codes (issue #13): what a code looks like, how long one lasts,
-//! and joining with one. A use of a code and the approval it makes (with
-//! its Accept and welcome) are one transaction: a code is never spent on
-//! an approval that did not happen, nor the other way round.
+//! Invite codes (issue #13): what a code looks like and how long one
+//! lasts. Joining with one is `joining::join_with_code`: the use of a code
+//! and the approval it makes (with its Accept and welcome) are one
+//! transaction, so a code is never spent on an approval that did not
+//! happen, nor the other way round.
 
-use crate::db::{Db, Group, InviteUse};
-use crate::membership;
-use crate::urls::Urls;
+use crate::db::InviteUse;
 use anyhow::{anyhow, bail};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -67,32 +66,6 @@ pub fn parse_duration(text: &str) -> anyhow::Result<i64> {
     n.checked_mul(unit_ms)
         .filter(|ms| *ms <= 100 * 365 * 86_400_000)
         .ok_or_else(|| anyhow!("duration {text:?} is too long"))
-}
-
-/// Tries to join `group` with `code` for the pending requester
-/// `actor_uri`: in one transaction, the code is used once and the request
-/// approved (Accept, welcome). Anything but `Used` leaves both untouched.
-/// `tell` runs inside the transaction with the outcome, for what the
-/// requester is told by direct message.
-pub fn join_with_code<F>(
-    db: &Db,
-    urls: &Urls,
-    group: &Group,
-    actor_uri: &str,
-    code: &str,
-    tell: F,
-) -> anyhow::Result<InviteUse>
-where
-    F: FnOnce(&Db, InviteUse) -> anyhow::Result<()>,
-{
-    db.transaction(|tx| {
-        let used = tx.use_invite(group.id, code)?;
-        if used == InviteUse::Used {
-            membership::approve(tx, urls, group, actor_uri)?;
-        }
-        tell(tx, used)?;
-        Ok(used)
-    })
 }
 
 /// What a requester is told when a code did not work.

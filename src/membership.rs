@@ -62,7 +62,7 @@ fn undo_block(
 }
 
 /// Where the group's answers to `actor` go.
-fn target_of(actor: &RemoteActor) -> Target {
+pub(crate) fn target_of(actor: &RemoteActor) -> Target {
     Target {
         sync_digest: None,
         inbox: actor.delivery_inbox().to_string(),

@@ -90,6 +90,47 @@ async fn promote_and_demote_members_only(backend: Backend) {
     // The request list shows no role.
     let out = c.s.cli(&["request", "list", "--json"]).json();
     assert!(out[0].get("role").is_none(), "{out}");
+
+    // Each command is in the audit log, failures too; blocks are
+    // server-wide, so only the unfiltered log has them.
+    c.s.cli(&["block", "add", "spam.example"]).ok();
+    let log = c.s.cli(&["audit", "--group", "club", "--json"]).json();
+    let rows: Vec<(String, String, String)> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert_eq!(r["actor"], "cli");
+            (
+                r["command"].as_str().unwrap().to_string(),
+                r["outcome"].as_str().unwrap().to_string(),
+                r["result"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let commands: Vec<_> = rows.iter().map(|r| (r.0.as_str(), r.1.as_str())).collect();
+    assert_eq!(
+        commands,
+        [
+            (format!("member promote club {alice}").as_str(), "ok"),
+            (format!("member promote club {alice}").as_str(), "ok"),
+            (format!("member demote club @{alice}").as_str(), "ok"),
+            (format!("member promote club {dave}").as_str(), "failed"),
+            ("member demote club nobody@nowhere.example", "failed"),
+        ]
+    );
+    assert!(rows[3].2.contains("not a member"), "{rows:?}");
+    let all = c.s.cli(&["audit", "--json"]).json();
+    let last = all.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["command"], "block add spam.example");
+    assert_eq!(last["group"], serde_json::Value::Null);
+    let text = c.s.cli(&["audit"]).ok().to_string();
+    assert!(text.contains("block add spam.example"), "{text}");
+    let err =
+        c.s.cli(&["audit", "--group", "nogroup"])
+            .failed()
+            .to_string();
+    assert!(err.contains("nogroup"), "{err}");
 }
 
 backend_tests!(promote_and_demote_members_only);

@@ -4,7 +4,8 @@
 use super::Outcome;
 use crate::context::Context;
 use crate::conversation::{self, audience::addressed_groups};
-use crate::db::{DbError, IncomingActivity};
+use crate::db::{DbError, Group, IncomingActivity, RemoteActor};
+use crate::direct;
 use crate::federation::actor::{authority, id_of};
 use anyhow::{anyhow, bail};
 use serde_json::{Map, Value};
@@ -70,6 +71,38 @@ fn target_groups(
     Ok(names)
 }
 
+/// A direct message to the group (nobody outside it addressed) goes to
+/// the handlers of `direct::dispatch` first; `Some` if one took it.
+fn direct_message(
+    state: &Context,
+    row: &IncomingActivity,
+    group: &Group,
+    author: &RemoteActor,
+    activity: &Value,
+    object: &Map<String, Value>,
+) -> anyhow::Result<Option<Outcome>> {
+    let object_value = Value::Object(object.clone());
+    let actor = state.urls.group(&group.name);
+    if !direct::incoming::is_direct(&actor, activity, &object_value, author) {
+        return Ok(None);
+    }
+    let membership = state.db.membership(group.id, &author.uri)?;
+    let text = direct::incoming::command_text(object);
+    let mentions = direct::incoming::mentions(object);
+    let msg = direct::Message {
+        group,
+        sender: author,
+        membership: membership.as_ref(),
+        text: &text,
+        mentions: &mentions,
+        activity_id: &row.activity_id,
+    };
+    Ok(match direct::dispatch(state, &msg)? {
+        direct::Handled::Done(outcome) => Some(outcome),
+        direct::Handled::Pass => None,
+    })
+}
+
 pub fn receive(
     state: &Context,
     row: &IncomingActivity,
@@ -92,6 +125,10 @@ pub fn receive(
             Err(DbError::NotFound) => continue,
             Err(e) => return Err(e.into()),
         };
+        if let Some(outcome) = direct_message(state, row, &group, &author, activity, &object)? {
+            outcomes.push(outcome);
+            continue;
+        }
         if !db.is_member(group.id, &author.uri)? {
             outcomes.push(format!("{name}: not republished, author is not a member"));
             continue;

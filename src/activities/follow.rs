@@ -7,7 +7,7 @@ use crate::db::InviteUse;
 use crate::db::{memberships, IncomingActivity};
 use crate::federation::actor::id_of;
 use crate::urls::Urls;
-use crate::{invite, membership};
+use crate::{invite, joining, membership, moderation};
 use anyhow::{anyhow, bail};
 use serde_json::Value;
 
@@ -61,6 +61,7 @@ pub fn receive(state: &Context, row: &IncomingActivity, follow: Follow) -> anyho
         return Ok("refused: blocked".into());
     }
     let current = db.membership(group.id, &actor.uri)?;
+    let new_request = current.is_none();
     if current
         .as_ref()
         .is_some_and(|m| m.state == memberships::APPROVED && m.follow_id == follow.follow_id)
@@ -89,8 +90,9 @@ pub fn receive(state: &Context, row: &IncomingActivity, follow: Follow) -> anyho
     };
     // One transaction: the follow, its Accept and, for a move, the end of
     // the old membership are stored together or not at all (a retry then
-    // does it all once).
-    let with_code = db.transaction(|tx| {
+    // does it all once); so are an invite code's use and the messages
+    // the requester and the moderators get.
+    let (code_used, notified) = db.transaction(|tx| {
         tx.record_follow(
             group.id,
             &actor.uri,
@@ -98,34 +100,36 @@ pub fn receive(state: &Context, row: &IncomingActivity, follow: Follow) -> anyho
             &row.body,
             state_now,
         )?;
-        if let Some(code) = &code {
-            let used =
-                invite::join_with_code(tx, &state.urls, &group, &actor.uri, code, |_, _| Ok(()))?;
-            return Ok::<_, anyhow::Error>(Some(used));
-        }
         if allowed {
-            membership::approve(tx, &state.urls, &group, &actor.uri)?;
+            joining::approve(tx, &state.urls, &group, &actor.uri)?;
             if let Some(old) = &moved_from {
                 // The old account is told, as for a removal, so its server
                 // stops showing the group there.
                 membership::end(tx, &state.urls, &group, old, membership::Ending::Remove)?;
             }
+            return Ok::<_, anyhow::Error>((None, 0));
         }
-        Ok(None)
+        let used = match &code {
+            Some(code) => Some(joining::join_with_code(tx, &state.urls, &group, &actor, code)?),
+            None => None,
+        };
+        if used == Some(InviteUse::Used) {
+            return Ok((used, 0));
+        }
+        // A new request: the moderators are told, and the requester gets
+        // the join question.
+        let mut notified = 0;
+        if new_request {
+            notified = moderation::notices::new_request(tx, &state.urls, &group, &actor)?;
+            joining::ask_question(tx, &state.urls, &group, &actor)?;
+        }
+        Ok((used, notified))
     })?;
-    match with_code {
-        Some(InviteUse::Used) => {
-            state.wake_delivery.notify_one();
-            return Ok("accepted: invite code".into());
-        }
-        Some(other) => {
-            state.wake_delivery.notify_one();
-            return Ok(format!("pending: invite code not accepted ({other:?})"));
-        }
-        None => {}
+    state.wake_delivery.notify_one();
+    if code_used == Some(InviteUse::Used) {
+        return Ok("accepted: invite code".into());
     }
     if allowed {
-        state.wake_delivery.notify_one();
         if let Some(old) = moved_from {
             return Ok(format!("accepted: moved from {old}"));
         }
@@ -135,7 +139,15 @@ pub fn receive(state: &Context, row: &IncomingActivity, follow: Follow) -> anyho
             "accepted: pre-approved".into()
         });
     }
-    Ok("pending: waiting for an admin".into())
+    let code_note = code_used
+        .map(|u| format!(" (invite code not accepted: {u:?})"))
+        .unwrap_or_default();
+    let told = if notified > 0 {
+        format!("; {notified} moderator(s) told")
+    } else {
+        String::new()
+    };
+    Ok(format!("pending: waiting for an admin{code_note}{told}"))
 }
 
 /// The invite code a Follow's `instrument` carries (FEP-bebd): an

@@ -4,6 +4,7 @@
 
 mod create;
 mod delete;
+mod flag;
 mod follow;
 mod moved;
 pub mod retry;
@@ -41,6 +42,7 @@ pub fn verify_only(activity: &Value, actor: &str) -> Result<&'static str, String
         "Create" | "Update" => create::verify_post(activity, actor).map(|_| "post"),
         "Undo" => undo::verify(activity, actor).map(|_| "Undo"),
         "Delete" => delete::verify(activity, actor).map(|_| "Delete"),
+        "Flag" => flag::verify(activity, actor).map(|_| "Flag"),
         _ => Ok("other"),
     };
     result.map_err(|e| e.to_string())
@@ -63,6 +65,7 @@ pub fn process(state: &Context, row: &IncomingActivity) -> anyhow::Result<Outcom
         }
         "Undo" => undo::receive(state, actor, verified!(undo::verify(&activity, actor))),
         "Delete" => delete::receive(state, actor, verified!(delete::verify(&activity, actor))),
+        "Flag" => flag::receive(state, row, verified!(flag::verify(&activity, actor))),
         // Mastodon answers our Reject{Follow} of a removed member with
         // Undo{Follow} (handled above); Accept/Reject aimed at a group have
         // no meaning for us.

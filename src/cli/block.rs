@@ -5,6 +5,7 @@ use crate::account::block_pattern;
 use crate::config::Config;
 use crate::db::{memberships, Db, RemoteActor};
 use crate::membership;
+use crate::moderation::audited;
 use crate::urls::Urls;
 use anyhow::anyhow;
 use clap::Subcommand;
@@ -28,37 +29,43 @@ pub fn run(config: Config, cmd: BlockCommand) -> anyhow::Result<()> {
     let db = Db::connect(&config.database_url)?;
     match cmd {
         BlockCommand::Add { target } => {
-            let pattern = block_pattern(&target).map_err(|e| anyhow!(e))?;
-            let added = db.add_block(&pattern)?;
-            let removed = end_blocked_memberships(&db, &Urls::new(&config), &pattern)?;
-            println!(
-                "{} {pattern}{}",
-                if added { "blocked" } else { "already blocked:" },
-                if removed > 0 {
-                    format!(" ({removed} membership(s) or request(s) ended)")
-                } else {
-                    String::new()
-                }
-            );
+            let urls = Urls::new(&config);
+            let done = audited(&db, None, &format!("block add {target}"), |tx| {
+                let pattern = block_pattern(&target).map_err(|e| anyhow!(e))?;
+                let added = tx.add_block(&pattern)?;
+                let removed = end_blocked_memberships(tx, &urls, &pattern)?;
+                Ok(format!(
+                    "{} {pattern}{}",
+                    if added { "blocked" } else { "already blocked:" },
+                    if removed > 0 {
+                        format!(" ({removed} membership(s) or request(s) ended)")
+                    } else {
+                        String::new()
+                    }
+                ))
+            })?;
+            println!("{done}");
         }
         BlockCommand::Remove { target } => {
-            let pattern = block_pattern(&target).map_err(|e| anyhow!(e))?;
-            if !db.list_blocks()?.iter().any(|(p, _)| *p == pattern) {
-                return Err(anyhow!("{pattern} is not blocked"));
-            }
-            // Lifted before the block goes: if this fails half-way, the
-            // block stays and running the command again lifts the rest.
-            let lifted =
-                membership::lift_blocks(&db, &Urls::new(&config), |a| covers(&pattern, a))?;
-            db.remove_block(&pattern)?;
-            println!(
-                "unblocked {pattern}{}",
-                if lifted > 0 {
-                    format!(" (Undo{{Block}} queued to {lifted} account(s))")
-                } else {
-                    String::new()
+            let urls = Urls::new(&config);
+            let done = audited(&db, None, &format!("block remove {target}"), |tx| {
+                let pattern = block_pattern(&target).map_err(|e| anyhow!(e))?;
+                if !tx.list_blocks()?.iter().any(|(p, _)| *p == pattern) {
+                    return Err(anyhow!("{pattern} is not blocked"));
                 }
-            );
+                // One transaction: the Undo{Block}s and the block's end.
+                let lifted = membership::lift_blocks(tx, &urls, |a| covers(&pattern, a))?;
+                tx.remove_block(&pattern)?;
+                Ok(format!(
+                    "unblocked {pattern}{}",
+                    if lifted > 0 {
+                        format!(" (Undo{{Block}} queued to {lifted} account(s))")
+                    } else {
+                        String::new()
+                    }
+                ))
+            })?;
+            println!("{done}");
         }
         BlockCommand::List { json } => {
             let blocks = db.list_blocks()?;

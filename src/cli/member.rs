@@ -5,7 +5,7 @@ use super::output::{human_time, print_json};
 use crate::account::Account;
 use crate::config::Config;
 use crate::db::{memberships, Db, DbError, Group, MemberRole, MembershipView};
-use crate::membership;
+use crate::moderation::{actions, audited};
 use crate::urls::Urls;
 use anyhow::{anyhow, bail};
 use clap::Subcommand;
@@ -106,17 +106,7 @@ fn print_rows(views: &[MembershipView], json: bool, empty: &str) -> anyhow::Resu
     Ok(())
 }
 
-/// The actor an ACCOUNT names, among those demesh has heard from.
-pub fn resolve(db: &Db, raw: &str) -> anyhow::Result<String> {
-    match Account::parse(raw).map_err(|e| anyhow!(e))? {
-        Account::Url(u) => Ok(u),
-        Account::Acct { user, host } => db
-            .remote_actor_by_acct(&user, &host)?
-            .map(|a| a.uri)
-            .ok_or_else(|| anyhow!("no account {user}@{host} has contacted this server")),
-        Account::Domain(_) => bail!("{raw:?} names a whole server; give one account"),
-    }
-}
+pub use crate::moderation::actions::resolve;
 
 pub fn run_request(config: Config, cmd: RequestCommand) -> anyhow::Result<()> {
     let db = Db::connect(&config.database_url)?;
@@ -132,49 +122,46 @@ pub fn run_request(config: Config, cmd: RequestCommand) -> anyhow::Result<()> {
 pub fn run_member(config: Config, cmd: MemberCommand) -> anyhow::Result<()> {
     let db = Db::connect(&config.database_url)?;
     let urls = Urls::new(&config);
-    let with = |name: &str, account: &str| -> anyhow::Result<(Group, String)> {
-        let group = find(&db, name)?;
-        let actor = resolve(&db, account)?;
-        Ok((group, actor))
-    };
     match cmd {
         MemberCommand::Approve { group, account } => {
-            let (group, actor) = with(&group, &account)?;
-            membership::approve(&db, &urls, &group, &actor)?;
-            println!("approved {account} in {}: Accept queued", group.name);
+            let group = find(&db, &group)?;
+            let cmd = format!("member approve {} {account}", group.name);
+            let done = audited(&db, Some(&group), &cmd, |tx| {
+                actions::approve(tx, &urls, &group, &account)
+            })?;
+            println!("{done}");
         }
         MemberCommand::Reject { group, account } => {
-            let (group, actor) = with(&group, &account)?;
-            match db.membership(group.id, &actor)? {
-                Some(m) if m.state == memberships::PENDING => {}
-                Some(_) => bail!(
-                    "{account} is a member of {}; use `member remove`",
-                    group.name
-                ),
-                None => bail!("{account} has no pending request to {}", group.name),
-            }
-            membership::end(&db, &urls, &group, &actor, membership::Ending::Refuse)?;
-            println!("rejected {account} from {}: Reject queued", group.name);
+            let group = find(&db, &group)?;
+            let cmd = format!("member reject {} {account}", group.name);
+            let done = audited(&db, Some(&group), &cmd, |tx| {
+                actions::reject(tx, &urls, &group, &account)
+            })?;
+            println!("{done}");
         }
         MemberCommand::Remove { group, account } => {
-            let (group, actor) = with(&group, &account)?;
-            match db.membership(group.id, &actor)? {
-                Some(m) if m.state == memberships::APPROVED => {}
-                _ => bail!("{account} is not a member of {}", group.name),
-            }
-            membership::end(&db, &urls, &group, &actor, membership::Ending::Remove)?;
-            println!(
-                "removed {account} from {}: Reject{{Follow}}, Block and Undo{{Block}} queued",
-                group.name
-            );
+            let group = find(&db, &group)?;
+            let cmd = format!("member remove {} {account}", group.name);
+            let done = audited(&db, Some(&group), &cmd, |tx| {
+                actions::remove(tx, &urls, &group, &account)
+            })?;
+            println!("{done}");
         }
         MemberCommand::Promote { group, account } => {
-            let (group, actor) = with(&group, &account)?;
-            set_role(&db, &group, &actor, &account, MemberRole::Moderator)?;
+            let group = find(&db, &group)?;
+            let cmd = format!("member promote {} {account}", group.name);
+            let done = audited(&db, Some(&group), &cmd, |tx| {
+                set_role(tx, &group, &account, MemberRole::Moderator)
+            })?;
+            println!("{done}");
         }
         MemberCommand::Demote { group, account } => {
-            let (group, actor) = with(&group, &account)?;
-            set_role(&db, &group, &actor, &account, MemberRole::Member)?;
+            let group = find(&db, &group)?;
+            let cmd = format!("member demote {} {account}", group.name);
+            let done = audited(&db, Some(&group), &cmd, |tx| {
+                set_role(tx, &group, &account, MemberRole::Member)
+            })?;
+            println!("{done}");
         }
         MemberCommand::List { group, json } => {
             let group = find(&db, &group)?;
@@ -192,23 +179,17 @@ pub fn run_member(config: Config, cmd: MemberCommand) -> anyhow::Result<()> {
 }
 
 /// `member promote` / `member demote`: approved members only.
-fn set_role(
-    db: &Db,
-    group: &Group,
-    actor: &str,
-    account: &str,
-    role: MemberRole,
-) -> anyhow::Result<()> {
-    match db.set_role(group.id, actor, role) {
+fn set_role(db: &Db, group: &Group, account: &str, role: MemberRole) -> anyhow::Result<String> {
+    let actor = resolve(db, account)?;
+    Ok(match db.set_role(group.id, &actor, role) {
         Ok(before) if before == role => {
-            println!("{account} is already a {} of {}", role.as_str(), group.name)
+            format!("{account} is already a {} of {}", role.as_str(), group.name)
         }
-        Ok(_) => println!("{account} is now a {} of {}", role.as_str(), group.name),
+        Ok(_) => format!("{account} is now a {} of {}", role.as_str(), group.name),
         Err(DbError::NotFound) => bail!(
             "{account} is not a member of {}; only approved members have a role",
             group.name
         ),
         Err(e) => return Err(e.into()),
-    }
-    Ok(())
+    })
 }

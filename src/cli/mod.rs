@@ -1,6 +1,7 @@
 //! The `demesh` command line. Every command reads the same configuration as
 //! the server and works on the database directly, running server or not.
 
+mod audit;
 mod block;
 mod config_cmd;
 mod demo;
@@ -13,6 +14,7 @@ mod member;
 mod output;
 mod post;
 mod queue;
+mod report;
 mod serve;
 
 use crate::config::{Config, LogFormat, Overrides};
@@ -148,6 +150,17 @@ pub enum Command {
     /// List the group's posts; remove one (moderation)
     #[command(subcommand)]
     Post(post::PostCommand),
+    /// Moderation commands given, from the CLI and from moderators' apps: who, what, when, result
+    Audit {
+        /// Only this group's (server-wide blocks are left out)
+        #[arg(long, value_name = "NAME")]
+        group: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reports (Flags) about the groups' posts and members: list, resolve
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// Delivery status per server
     Queue {
         #[arg(long)]
@@ -239,6 +252,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Invite(cmd) => invite::run(config, cmd),
         Command::Post(cmd) => post::run(config, cmd),
         Command::Queue { json } => queue::run(config, json),
+        Command::Audit { group, json } => audit::run(config, group, json),
+        Command::Report(cmd) => report::run(config, cmd),
         Command::Config { json } => config_cmd::run(&config, &cli.global, json),
         Command::Demo | Command::Completions { .. } | Command::Man { .. } => Ok(()),
         Command::Inbox { failed, json } => inbox::run(config, failed, json),

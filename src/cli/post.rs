@@ -6,7 +6,6 @@ use crate::config::Config;
 use crate::conversation;
 use crate::db::Db;
 use crate::urls::Urls;
-use anyhow::{anyhow, bail};
 use clap::Subcommand;
 use serde::Serialize;
 use serde_json::Value;
@@ -82,21 +81,12 @@ pub fn run(config: Config, cmd: PostCommand) -> anyhow::Result<()> {
         }
         PostCommand::Remove { group, post } => {
             let group = find(&db, &group)?;
-            let found = db
-                .find_post(group.id, post.trim_start_matches('#'))?
-                .ok_or_else(|| {
-                    anyhow!(
-                        "no post {post:?} in {} (see `demesh post list`)",
-                        group.name
-                    )
-                })?;
-            if !conversation::remove_post(&db, &Urls::new(&config), &group, &found)? {
-                bail!("post #{} was already removed", found.id);
-            }
-            println!(
-                "removed post #{} from {}: Delete queued",
-                found.id, group.name
-            );
+            let urls = Urls::new(&config);
+            let cmd = format!("post remove {} {post}", group.name);
+            let done = crate::moderation::audited(&db, Some(&group), &cmd, |tx| {
+                crate::moderation::actions::delete_post(tx, &urls, &group, &post)
+            })?;
+            println!("{done}");
         }
     }
     Ok(())

@@ -29,6 +29,12 @@ fn recipients(activity: &Value, object: &Value) -> Vec<String> {
     out
 }
 
+/// True if `id` is among the post's recipients (to/cc/bto/bcc/audience
+/// of the activity or its object).
+pub fn addresses(activity: &Value, object: &Value, id: &str) -> bool {
+    recipients(activity, object).iter().any(|r| r == id)
+}
+
 /// Names of our groups the post is meant for: a group actor or group
 /// followers collection in the addressing, or a Mention of a group.
 pub fn addressed_groups(urls: &Urls, activity: &Value, object: &Value) -> BTreeSet<String> {

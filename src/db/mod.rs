@@ -7,9 +7,11 @@
 
 mod actors;
 mod answers;
+mod audit;
 mod blocks;
 mod claim;
 mod connection;
+mod direct_messages;
 mod group_deletion;
 mod groups;
 mod hosts;
@@ -22,6 +24,7 @@ mod posts;
 mod publishing;
 pub mod queue;
 mod queue_status;
+mod reports;
 mod roles;
 pub mod schema;
 mod settings;
@@ -31,8 +34,10 @@ mod transaction;
 
 pub use actors::RemoteActor;
 pub use answers::{GroupBlock, Outgoing, Removal};
+pub use audit::{AuditEntry, AuditOutcome, NewAudit};
 pub(crate) use claim::claim_token;
 pub use connection::{init_tls, Backend, DbConn};
+pub use direct_messages::{DirectMessage, NewDirect};
 pub use groups::{Group, NewGroup};
 pub use hosts::ProbeDue;
 pub use inbox::IncomingActivity;
@@ -43,6 +48,7 @@ pub use posts::{NewPost, Post};
 pub use publishing::Published;
 pub use queue::{DueDelivery, Target};
 pub use queue_status::HostStatus;
+pub use reports::{NewReport, Report};
 pub use roles::MemberRole;
 pub use settings::{Posting, Setting};
 pub use transaction::Conn;

@@ -189,13 +189,54 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    direct_messages (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        recipient_uri -> Text,
+        note_id -> Text,
+        create_id -> Text,
+        content -> Text,
+        created_at -> BigInt,
+    }
+}
+
 diesel::joinable!(invites -> groups (group_id));
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        group_id -> Nullable<BigInt>,
+        actor -> Text,
+        command -> Text,
+        outcome -> Text,
+        result -> Text,
+        activity_id -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        activity_id -> Text,
+        reporter_uri -> Text,
+        comment -> Text,
+        posts_json -> Text,
+        accounts_json -> Text,
+        created_at -> BigInt,
+        resolved_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(posts -> groups (group_id));
 diesel::joinable!(memberships -> groups (group_id));
 diesel::joinable!(allows -> groups (group_id));
 diesel::joinable!(deliveries -> outgoing_activities (activity_id));
 diesel::joinable!(outgoing_activities -> groups (group_id));
 diesel::joinable!(group_blocks -> groups (group_id));
+diesel::joinable!(audit_log -> groups (group_id));
+diesel::joinable!(reports -> groups (group_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     unavailable_hosts,
@@ -211,4 +252,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     group_blocks,
     deleted_originals,
     invites,
+    direct_messages,
+    audit_log,
+    reports,
 );

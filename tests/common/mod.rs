@@ -4,6 +4,7 @@
 
 pub mod backends;
 pub mod club;
+pub mod dm;
 pub mod fake_remote;
 pub mod faults;
 pub mod wait;
@@ -254,11 +255,22 @@ pub fn http() -> reqwest::Client {
         .unwrap()
 }
 
+/// A test's own connection to the server's SQLite file. It waits for the
+/// server's write lock (as the server's own connections do) instead of
+/// failing at once with "database is locked" on a busy machine.
+pub fn sqlite(path: &str) -> diesel::SqliteConnection {
+    let mut c = diesel::SqliteConnection::establish(path).unwrap();
+    diesel::sql_query("PRAGMA busy_timeout = 30000")
+        .execute(&mut c)
+        .unwrap();
+    c
+}
+
 /// Runs one SQL statement on a test database: for tests that must make
 /// time pass (a retry falls due, a cached key grows old).
 pub fn exec_sql(database_url: &str, statement: &str) -> usize {
     if let Some(path) = database_url.strip_prefix("sqlite://") {
-        let mut c = diesel::SqliteConnection::establish(path).unwrap();
+        let mut c = sqlite(path);
         diesel::sql_query(statement).execute(&mut c).unwrap()
     } else {
         let mut c = diesel::PgConnection::establish(database_url).unwrap();

@@ -40,7 +40,7 @@ struct Count {
 pub fn count_where(database_url: &str, table: &str, condition: &str) -> i64 {
     let query = format!("SELECT COUNT(*) AS n FROM \"{table}\" WHERE {condition}");
     if let Some(path) = database_url.strip_prefix("sqlite://") {
-        let mut c = diesel::SqliteConnection::establish(path).unwrap();
+        let mut c = super::sqlite(path);
         diesel::sql_query(query)
             .get_result::<Count>(&mut c)
             .unwrap()

@@ -1,0 +1,48 @@
+//! Moderation (issue #12): the moderator role's powers from a fediverse
+//! app. Commands by direct message (`commands`), parsed by `parse`, doing
+//! what the CLI does (`actions`), recorded in the audit log (`audited`
+//! for the CLI).
+
+pub mod actions;
+pub mod commands;
+pub mod notices;
+pub mod parse;
+pub mod reports;
+
+use crate::db::{AuditOutcome, Db, Group, NewAudit};
+
+/// Who the audit log names for the CLI.
+pub const CLI: &str = "cli";
+
+/// Runs a CLI command's `work` and records it in the audit log, in one
+/// transaction with its effects. A failure is recorded too (unless the
+/// database itself failed), and returned.
+pub fn audited(
+    db: &Db,
+    group: Option<&Group>,
+    command: &str,
+    work: impl FnOnce(&Db) -> anyhow::Result<String>,
+) -> anyhow::Result<String> {
+    let record = |tx: &Db, outcome, result: &str| {
+        tx.record_audit(NewAudit {
+            group_id: group.map(|g| g.id),
+            actor: CLI,
+            command,
+            outcome,
+            result,
+            activity_id: None,
+        })
+    };
+    let done = db.transaction(|tx| {
+        let text = work(tx)?;
+        record(tx, AuditOutcome::Ok, &text)?;
+        Ok::<_, anyhow::Error>(text)
+    });
+    match done {
+        Err(e) if !actions::is_passing(&e) => {
+            record(db, AuditOutcome::Failed, &format!("{e:#}"))?;
+            Err(e)
+        }
+        other => other,
+    }
+}
