@@ -1,5 +1,5 @@
 //! Invite codes (issue #13): what a code looks like and how long one
-//! lasts. Joining with one is `joining::join_with_code`: the use of a code
+//! lasts. Joining with one is `rules::join_with_code`: the use of a code
 //! and the approval it makes (with its Accept and welcome) are one
 //! transaction, so a code is never spent on an approval that did not
 //! happen, nor the other way round.

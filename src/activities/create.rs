@@ -7,6 +7,7 @@ use crate::conversation::{self, audience::addressed_groups};
 use crate::db::{DbError, Group, IncomingActivity, RemoteActor};
 use crate::direct;
 use crate::federation::actor::{authority, id_of};
+use crate::rules;
 use anyhow::{anyhow, bail};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
@@ -131,6 +132,10 @@ pub fn receive(
         }
         if !db.is_member(group.id, &author.uri)? {
             outcomes.push(format!("{name}: not republished, author is not a member"));
+            continue;
+        }
+        if let Some(refused) = rules::posting::refuse(db, &state.urls, &group, &author, &object)? {
+            outcomes.push(refused);
             continue;
         }
         let outcome = conversation::republish(db, &state.urls, &group, &author, activity, &object)?;

@@ -7,7 +7,7 @@ use crate::db::InviteUse;
 use crate::db::{memberships, IncomingActivity};
 use crate::federation::actor::id_of;
 use crate::urls::Urls;
-use crate::{invite, joining, membership, moderation};
+use crate::{invite, membership, moderation, rules};
 use anyhow::{anyhow, bail};
 use serde_json::Value;
 
@@ -101,7 +101,7 @@ pub fn receive(state: &Context, row: &IncomingActivity, follow: Follow) -> anyho
             state_now,
         )?;
         if allowed {
-            joining::approve(tx, &state.urls, &group, &actor.uri)?;
+            rules::approve(tx, &state.urls, &group, &actor.uri)?;
             if let Some(old) = &moved_from {
                 // The old account is told, as for a removal, so its server
                 // stops showing the group there.
@@ -110,7 +110,13 @@ pub fn receive(state: &Context, row: &IncomingActivity, follow: Follow) -> anyho
             return Ok::<_, anyhow::Error>((None, 0));
         }
         let used = match &code {
-            Some(code) => Some(joining::join_with_code(tx, &state.urls, &group, &actor, code)?),
+            Some(code) => Some(rules::join_with_code(
+                tx,
+                &state.urls,
+                &group,
+                &actor,
+                code,
+            )?),
             None => None,
         };
         if used == Some(InviteUse::Used) {
@@ -121,7 +127,7 @@ pub fn receive(state: &Context, row: &IncomingActivity, follow: Follow) -> anyho
         let mut notified = 0;
         if new_request {
             notified = moderation::notices::new_request(tx, &state.urls, &group, &actor)?;
-            joining::ask_question(tx, &state.urls, &group, &actor)?;
+            rules::ask_question(tx, &state.urls, &group, &actor)?;
         }
         Ok((used, notified))
     })?;

@@ -60,7 +60,11 @@ pub type Handler = fn(&Context, &Message<'_>) -> anyhow::Result<Handled>;
 
 /// The handlers, in the order they are asked. Moderator commands come
 /// first: a moderator's command is never anything else.
-const HANDLERS: &[(&str, Handler)] = &[("moderator commands", crate::moderation::commands::handle)];
+const HANDLERS: &[(&str, Handler)] = &[
+    ("moderator commands", crate::moderation::commands::handle),
+    // Requesters' invite codes and join answers (issue #13).
+    ("requesters", crate::rules::messages::handle),
+];
 
 /// Offers `msg` to each handler in turn.
 pub fn dispatch(state: &Context, msg: &Message<'_>) -> anyhow::Result<Handled> {

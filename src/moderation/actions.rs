@@ -34,7 +34,7 @@ pub fn is_passing(e: &anyhow::Error) -> bool {
 /// the group's welcome (issue #13).
 pub fn approve(db: &Db, urls: &Urls, group: &Group, account: &str) -> anyhow::Result<String> {
     let actor = resolve(db, account)?;
-    crate::joining::approve(db, urls, group, &actor)?;
+    crate::rules::approve(db, urls, group, &actor)?;
     Ok(format!(
         "approved {account} in {}: Accept queued",
         group.name

@@ -8,6 +8,9 @@ use crate::urls::Urls;
 use crate::{direct, invite, membership};
 use anyhow::anyhow;
 
+pub mod messages;
+pub mod posting;
+
 /// Approves `actor_uri` (see `membership::approve`) and, when this makes
 /// them a member (not a repeated Accept of a member) and the group's
 /// welcome is on, sends the welcome message: one transaction.
@@ -78,7 +81,10 @@ pub fn ask_question(
 /// The welcome: the rules, and how to post so only members see it.
 pub fn welcome_text(urls: &Urls, group: &Group) -> String {
     let handle = urls.group_handle(&group.name);
-    let mut text = format!("Welcome to {} ({handle})! You are now a member.", group.display_name);
+    let mut text = format!(
+        "Welcome to {} ({handle})! You are now a member.",
+        group.display_name
+    );
     if !group.rules.is_empty() {
         text.push_str(&format!("\n\nThe rules:\n{}", group.rules));
     }
@@ -88,9 +94,7 @@ pub fn welcome_text(urls: &Urls, group: &Group) -> String {
          and only with them. Replies to the group's posts reach the members the same way."
     ));
     if group.posting() == Posting::Moderators {
-        text.push_str(
-            "\n\nThis group is for announcements: only its moderators' posts are shared",
-        );
+        text.push_str("\n\nThis group is for announcements: only its moderators' posts are shared");
         text.push_str(if group.replies() == Posting::Members {
             " (replies from members are shared too)."
         } else {
