@@ -15,7 +15,12 @@ fn actor_context() -> Value {
             "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
             "toot": "http://joinmastodon.org/ns#",
             "discoverable": "toot:discoverable",
-            "indexable": "toot:indexable"
+            "indexable": "toot:indexable",
+            "gts": "https://gotosocial.org/ns#",
+            "interactionPolicy": {"@id": "gts:interactionPolicy", "@type": "@id"},
+            "canFeature": {"@id": "gts:canFeature", "@type": "@id"},
+            "automaticApproval": {"@id": "gts:automaticApproval", "@type": "@id"},
+            "manualApproval": {"@id": "gts:manualApproval", "@type": "@id"}
         }
     ])
 }
@@ -45,6 +50,14 @@ pub fn group_actor(urls: &Urls, group: &Group) -> Value {
         "manuallyApprovesFollowers": true,
         "discoverable": false,
         "indexable": false,
+        // FEP-7aa9 (Mastodon 4.6 collections): nobody but the group may
+        // feature it; feature requests are answered with Reject.
+        "interactionPolicy": {
+            "canFeature": {
+                "automaticApproval": [id],
+                "manualApproval": [],
+            },
+        },
         "published": rfc3339(group.created_at),
     });
     if let (Some(url), Value::Object(doc)) = (&group.icon_url, &mut doc) {

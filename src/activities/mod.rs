@@ -7,6 +7,7 @@ mod delete;
 mod flag;
 mod follow;
 mod moved;
+mod refuse;
 pub mod retry;
 mod undo;
 mod update;
@@ -65,6 +66,10 @@ pub fn process(state: &Context, row: &IncomingActivity) -> anyhow::Result<Outcom
         }
         "Undo" => undo::receive(state, actor, verified!(undo::verify(&activity, actor))),
         "Delete" => delete::receive(state, actor, verified!(delete::verify(&activity, actor))),
+        "QuoteRequest" | "FeatureRequest" => {
+            let object = verified!(refuse::verify(&activity, actor));
+            refuse::receive(state, row, &activity, &object)
+        }
         "Flag" => flag::receive(state, row, verified!(flag::verify(&activity, actor))),
         // Mastodon answers our Reject{Follow} of a removed member with
         // Undo{Follow} (handled above); Accept/Reject aimed at a group have

@@ -48,6 +48,7 @@ fn build(original: Value) -> Value {
     let at = Placement {
         note_id: "https://relay.example/groups/club/posts/1",
         in_reply_to: None,
+        notify: None,
         context: "https://relay.example/groups/club/posts/1/context",
         published: "2026-01-01T00:00:00Z",
         updated: None,
