@@ -32,6 +32,9 @@ pub async fn club_configured(
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let s = TestServer::start_configured(&db, listener, adjust).await;
     s.cli(&["group", "create", "club"]).ok();
+    // The welcome message (issue #13, on by default) is tested in
+    // tests/rules.rs; here it would add a direct message to every count.
+    s.cli(&["group", "set", "club", "welcome", "off"]).ok();
     let group = s.url("/groups/club");
     let (a, b) = (FakeRemote::start(), FakeRemote::start());
     for (server, name) in [(&a, "alice"), (&a, "carol"), (&b, "bob")] {
