@@ -145,6 +145,11 @@ mod tests {
             leak_guard: "warn".into(),
             deleted_at: None,
             icon_url: None,
+            rules: String::new(),
+            question: String::new(),
+            welcome: true,
+            posting: "members".into(),
+            replies: "moderators".into(),
         };
         let to = RemoteActor {
             id: 1,
