@@ -12,6 +12,7 @@ import time
 
 import scenarios
 import scenarios_end
+import scenarios_rules
 from checks import Report, summary
 from mastodon import sign_in
 from procs import Demesh, Gts
@@ -28,6 +29,7 @@ SCENARIOS = [
     ("delete", scenarios.delete),
     ("post_remove", scenarios.post_remove),
     ("preapproval", scenarios.preapproval),
+    ("rules", scenarios_rules.rules),
     ("profile_update", scenarios_end.profile_update),
     ("leave", scenarios_end.leave),
     ("remove_member", scenarios_end.remove_member),
