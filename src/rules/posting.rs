@@ -62,3 +62,43 @@ pub fn refuse(
         "{name}: not republished, only moderators may post"
     )))
 }
+
+/// True if the post's text holds one of the group's invite codes.
+pub fn holds_code(db: &Db, group: &Group, object: &Map<String, Value>) -> anyhow::Result<bool> {
+    let text = command_text(object);
+    for word in invite::code_words(&text) {
+        if db.invite(group.id, word)?.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// An edit that would put one of the group's codes into a group copy is
+/// not applied (to any copy); the author is told. `Some(outcome)` then.
+pub fn refuse_edit(
+    db: &Db,
+    urls: &Urls,
+    author: &RemoteActor,
+    object: &Map<String, Value>,
+) -> anyhow::Result<Option<String>> {
+    let Some(id) = object.get("id").and_then(Value::as_str) else {
+        return Ok(None);
+    };
+    for post in db.posts_of_original(id)? {
+        if post.author_uri != author.uri {
+            continue;
+        }
+        let group = db.group_by_id(post.group_id)?;
+        if holds_code(db, &group, object)? {
+            let note = format!(
+                "Your edit was not shared with {}: it contains one of the group's invite codes, \
+                 which must stay private.",
+                urls.group_handle(&group.name)
+            );
+            direct::send(db, urls, &group, author, &note)?;
+            return Ok(Some(format!("{}: edit not applied, contains an invite code", group.name)));
+        }
+    }
+    Ok(None)
+}
