@@ -94,14 +94,23 @@ async fn invite_code_in_a_member_post(backend: Backend) {
     assert!(processed(&c.s, &id).await.contains("republished"));
     // An edit that adds a code is not applied.
     let (_, note) = alice_posts(&c, "3").await;
-    let mut edit = c.a.fixture("mastodon_update.json", "alice", &c.group, "3", "");
+    let mut edit =
+        c.a.fixture("mastodon_update.json", "alice", &c.group, "3", "");
     edit["object"]["content"] = json!(format!("<p>edited: {code}</p>"));
     assert_eq!(c.a.post("alice", &c.s.url("/inbox"), &edit).await, 202);
     let outcome = processed(&c.s, edit["id"].as_str().unwrap()).await;
     assert!(outcome.contains("edit not applied"), "{outcome}");
-    let stored = count_where(&c.s.db_url, "posts", &format!("note_id = '{note}' AND note_json LIKE '%{code}%'"));
+    let stored = count_where(
+        &c.s.db_url,
+        "posts",
+        &format!("note_id = '{note}' AND note_json LIKE '%{code}%'"),
+    );
     assert_eq!(stored, 0);
-    assert!(!c.b.received().iter().any(|r| r.activity.to_string().contains(&code)));
+    assert!(!c
+        .b
+        .received()
+        .iter()
+        .any(|r| r.activity.to_string().contains(&code)));
 }
 
 async fn replies_mention_member_parent_authors(backend: Backend) {

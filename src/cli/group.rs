@@ -252,11 +252,7 @@ fn setting<'a>(key: &str, value: &'a str) -> anyhow::Result<Setting<'a>> {
 }
 
 fn none_if_empty(text: &str) -> &str {
-    if text.is_empty() {
-        "none"
-    } else {
-        text
-    }
+    Some(text).filter(|t| !t.is_empty()).unwrap_or("none")
 }
 
 /// `none` (or nothing) removes the icon; anything else must be an https

@@ -97,7 +97,10 @@ pub fn refuse_edit(
                 urls.group_handle(&group.name)
             );
             direct::send(db, urls, &group, author, &note)?;
-            return Ok(Some(format!("{}: edit not applied, contains an invite code", group.name)));
+            return Ok(Some(format!(
+                "{}: edit not applied, contains an invite code",
+                group.name
+            )));
         }
     }
     Ok(None)
