@@ -2,8 +2,8 @@
 //! changes the database and queues the activity that tells the follower,
 //! so what the follower's server shows always matches our state.
 
-use crate::db::{Db, DbError, Group, Membership, Outgoing, RemoteActor, Removal, Target};
-use crate::federation::fanout;
+use crate::db::{Db, DbError, Group, Membership, Outgoing, RemoteActor, Removal};
+use crate::federation::fanout::{self, target_of};
 use crate::urls::Urls;
 // Where it lived before; kept so callers need not change.
 pub use crate::urls::new_activity_id;
@@ -51,15 +51,6 @@ fn undo_block(
 ) -> anyhow::Result<Outgoing> {
     let sent: Value = serde_json::from_str(&block.body).context("stored Block")?;
     Ok(to_account(urls, group, "Undo", actor_uri, sent))
-}
-
-/// Where the group's answers to `actor` go.
-pub(crate) fn target_of(actor: &RemoteActor) -> Target {
-    Target {
-        sync_digest: None,
-        inbox: actor.delivery_inbox().to_string(),
-        recipient: actor.shared_inbox.is_none().then(|| actor.uri.clone()),
-    }
 }
 
 fn actor_of(db: &Db, uri: &str) -> anyhow::Result<RemoteActor> {

@@ -72,6 +72,26 @@ impl Urls {
         format!("{}/following", self.group(name))
     }
 
+    /// The group's address as people type it: `@NAME@host` (host with
+    /// its port, as `Config::acct_domain`).
+    pub fn group_handle(&self, name: &str) -> String {
+        let host = url::Url::parse(&self.base)
+            .ok()
+            .map(|u| match (u.host_str(), u.port()) {
+                (Some(h), Some(p)) => format!("{h}:{p}"),
+                (Some(h), None) => h.to_string(),
+                _ => String::new(),
+            })
+            .unwrap_or_default();
+        format!("@{name}@{host}")
+    }
+
+    /// An invite link: the page explaining how to join with the code, and
+    /// the id a FEP-bebd `InviteCode` of that code has.
+    pub fn group_invite(&self, name: &str, code: &str) -> String {
+        format!("{}/invite/{code}", self.group(name))
+    }
+
     /// If `url` is one of our group actor ids, the group's name. Only a
     /// valid group name counts (the fuzzer fed `/groups/cl@b`).
     pub fn group_name_of(&self, url: &str) -> Option<String> {

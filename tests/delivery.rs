@@ -15,6 +15,8 @@ async fn requested(backend: Backend) -> (TestDb, TestServer, FakeRemote, String)
     let db = TestDb::new(backend);
     let s = TestServer::start(&db).await;
     s.cli(&["group", "create", "club"]).ok();
+    // One delivery per approval here: no welcome message (issue #13).
+    s.cli(&["group", "set", "club", "welcome", "off"]).ok();
     let remote = FakeRemote::start();
     remote.account("alice");
     let follow = remote.follow("alice", &s.url("/groups/club"), 1);
@@ -134,6 +136,7 @@ async fn passing_failures_are_retried_final_ones_are_not(backend: Backend) {
 async fn stored_activity_is_processed_after_restart(backend: Backend) {
     let (db, s, remote, _) = requested(backend).await;
     s.cli(&["group", "create", "team"]).ok();
+    s.cli(&["group", "set", "team", "welcome", "off"]).ok();
     let addr = s.base.trim_start_matches("http://").to_string();
     let follow = remote.follow("alice", &s.url("/groups/team"), 2);
     s.stop().await;

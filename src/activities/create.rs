@@ -7,6 +7,7 @@ use crate::conversation::{self, audience::addressed_groups};
 use crate::db::{DbError, Group, IncomingActivity, RemoteActor};
 use crate::direct;
 use crate::federation::actor::{authority, id_of};
+use crate::rules;
 use anyhow::{anyhow, bail};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
@@ -72,7 +73,7 @@ fn target_groups(
 }
 
 /// A direct message to the group (nobody outside it addressed) goes to
-/// the handlers of `direct::dispatch` first; `Some` if one took it. A
+/// the handlers of `activities::direct` first; `Some` if one took it. A
 /// reply to one of the group's own direct messages (a moderator's "thanks"
 /// to a request notice) that no handler took is never a group post.
 fn direct_message(
@@ -114,7 +115,7 @@ fn direct_message(
         mentions: &mentions,
         activity_id: &row.activity_id,
     };
-    Ok(match direct::dispatch(state, &msg)? {
+    Ok(match super::direct::dispatch(state, &msg)? {
         direct::Handled::Done(outcome) => Some(outcome),
         direct::Handled::Pass => not_a_post(),
     })
@@ -148,6 +149,10 @@ pub fn receive(
         }
         if !db.is_member(group.id, &author.uri)? {
             outcomes.push(format!("{name}: not republished, author is not a member"));
+            continue;
+        }
+        if let Some(refused) = rules::posting::refuse(db, &state.urls, &group, &author, &object)? {
+            outcomes.push(refused);
             continue;
         }
         let outcome = conversation::republish(db, &state.urls, &group, &author, activity, &object)?;

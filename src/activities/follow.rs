@@ -3,16 +3,20 @@
 
 use super::Outcome;
 use crate::context::Context;
+use crate::db::InviteUse;
 use crate::db::{memberships, IncomingActivity};
 use crate::federation::actor::id_of;
-use crate::membership;
-use crate::moderation;
+use crate::urls::Urls;
+use crate::{invite, membership, moderation, rules};
 use anyhow::{anyhow, bail};
 use serde_json::Value;
 
 pub struct Follow {
     pub group_name: String,
     pub follow_id: String,
+    /// The `instrument` of the Follow (FEP-bebd), where an invite code
+    /// may be; read once the group is known (`invite_code`).
+    instrument: Option<Value>,
 }
 
 pub fn verify(activity: &Value, actor: &str) -> anyhow::Result<Follow> {
@@ -30,6 +34,7 @@ pub fn verify(activity: &Value, actor: &str) -> anyhow::Result<Follow> {
     Ok(Follow {
         group_name: object.to_string(),
         follow_id: follow_id.to_string(),
+        instrument: activity.get("instrument").cloned(),
     })
 }
 
@@ -74,6 +79,10 @@ pub fn receive(state: &Context, row: &IncomingActivity, follow: Follow) -> anyho
         super::moved::moved_from(state, group.id, &actor)?
     };
     let allowed = allowed || moved_from.is_some();
+    let code = match &follow.instrument {
+        Some(i) if !allowed => invite_code(&state.urls, &group.name, i),
+        _ => None,
+    };
     let state_now = if allowed {
         memberships::APPROVED
     } else {
@@ -81,8 +90,9 @@ pub fn receive(state: &Context, row: &IncomingActivity, follow: Follow) -> anyho
     };
     // One transaction: the follow, its Accept and, for a move, the end of
     // the old membership are stored together or not at all (a retry then
-    // does it all once).
-    let notified = db.transaction(|tx| {
+    // does it all once); so are an invite code's use and the messages
+    // the requester and the moderators get.
+    let (code_used, notified) = db.transaction(|tx| {
         tx.record_follow(
             group.id,
             &actor.uri,
@@ -91,22 +101,41 @@ pub fn receive(state: &Context, row: &IncomingActivity, follow: Follow) -> anyho
             state_now,
         )?;
         if allowed {
-            membership::approve(tx, &state.urls, &group, &actor.uri)?;
+            rules::approve(tx, &state.urls, &group, &actor.uri)?;
             if let Some(old) = &moved_from {
                 // The old account is told, as for a removal, so its server
                 // stops showing the group there.
                 membership::end(tx, &state.urls, &group, old, membership::Ending::Remove)?;
             }
-            return Ok(0);
+            return Ok::<_, anyhow::Error>((None, 0));
         }
-        // A new request: the moderators are told, with the request.
+        let used = match &code {
+            Some(code) => Some(rules::join_with_code(
+                tx,
+                &state.urls,
+                &group,
+                &actor,
+                code,
+            )?),
+            None => None,
+        };
+        if used == Some(InviteUse::Used) {
+            return Ok((used, 0));
+        }
+        // A new request: the moderators are told, and the requester gets
+        // the join question.
+        let mut notified = 0;
         if new_request {
-            return moderation::notices::new_request(tx, &state.urls, &group, &actor);
+            notified = moderation::notices::new_request(tx, &state.urls, &group, &actor)?;
+            rules::ask_question(tx, &state.urls, &group, &actor)?;
         }
-        Ok::<_, anyhow::Error>(0)
+        Ok((used, notified))
     })?;
+    state.wake_delivery.notify_one();
+    if code_used == Some(InviteUse::Used) {
+        return Ok("accepted: invite code".into());
+    }
     if allowed {
-        state.wake_delivery.notify_one();
         if let Some(old) = moved_from {
             return Ok(format!("accepted: moved from {old}"));
         }
@@ -116,11 +145,47 @@ pub fn receive(state: &Context, row: &IncomingActivity, follow: Follow) -> anyho
             "accepted: pre-approved".into()
         });
     }
-    if notified > 0 {
-        state.wake_delivery.notify_one();
-        return Ok(format!(
-            "pending: waiting for an admin; {notified} moderator(s) told"
-        ));
-    }
-    Ok("pending: waiting for an admin".into())
+    let code_note = code_used
+        .map(|u| format!(" (invite code not accepted: {u:?})"))
+        .unwrap_or_default();
+    let told = if notified > 0 {
+        format!("; {notified} moderator(s) told")
+    } else {
+        String::new()
+    };
+    Ok(format!("pending: waiting for an admin{code_note}{told}"))
+}
+
+/// The invite code a Follow's `instrument` carries (FEP-bebd): an
+/// `InviteCode` object, or a reference to one, whose id is one of this
+/// group's invite links; or an `InviteCode` object naming the code itself
+/// (`name` or `content`). Several instruments: the first code wins.
+fn invite_code(urls: &Urls, group: &str, instrument: &Value) -> Option<String> {
+    let prefix = urls.group_invite(group, "");
+    let from_id = |id: &str| {
+        id.strip_prefix(&prefix)
+            .filter(|c| invite::is_code_shaped(c))
+            .map(str::to_string)
+    };
+    let items = match instrument {
+        Value::Array(items) => items.iter().collect(),
+        one => vec![one],
+    };
+    items.into_iter().find_map(|item| match item {
+        Value::String(id) => from_id(id),
+        Value::Object(o) if o.get("type").and_then(Value::as_str) == Some("InviteCode") => o
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(from_id)
+            .or_else(|| {
+                ["name", "content"].iter().find_map(|k| {
+                    o.get(*k)
+                        .and_then(Value::as_str)
+                        .map(str::trim)
+                        .filter(|c| invite::is_code_shaped(c))
+                        .map(str::to_string)
+                })
+            }),
+        _ => None,
+    })
 }

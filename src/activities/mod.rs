@@ -4,9 +4,11 @@
 
 mod create;
 mod delete;
+mod direct;
 mod flag;
 mod follow;
 mod moved;
+mod refuse;
 pub mod retry;
 mod undo;
 mod update;
@@ -26,16 +28,22 @@ pub enum Kind {
     Delete,
     /// A report (Mastodon, GoToSocial) of a group post or a member.
     Flag,
+    /// Mastodon 4.5+ asks to quote a group post: always refused.
+    QuoteRequest,
+    /// Mastodon 4.6 asks to feature the group in a collection: refused.
+    FeatureRequest,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Follow,
         Kind::Create,
         Kind::Update,
         Kind::Undo,
         Kind::Delete,
         Kind::Flag,
+        Kind::QuoteRequest,
+        Kind::FeatureRequest,
     ];
 
     /// The ActivityStreams `type`.
@@ -47,6 +55,8 @@ impl Kind {
             Kind::Undo => "Undo",
             Kind::Delete => "Delete",
             Kind::Flag => "Flag",
+            Kind::QuoteRequest => "QuoteRequest",
+            Kind::FeatureRequest => "FeatureRequest",
         }
     }
 
@@ -83,6 +93,9 @@ pub fn verify_only(activity: &Value, actor: &str) -> Result<&'static str, String
         Some(Kind::Undo) => undo::verify(activity, actor).map(|_| "Undo"),
         Some(Kind::Delete) => delete::verify(activity, actor).map(|_| "Delete"),
         Some(Kind::Flag) => flag::verify(activity, actor).map(|_| "Flag"),
+        Some(Kind::QuoteRequest | Kind::FeatureRequest) => {
+            refuse::verify(activity, actor).map(|_| "refused request")
+        }
         None => Ok("other"),
     };
     result.map_err(|e| e.to_string())
@@ -113,6 +126,10 @@ pub fn process(state: &Context, row: &IncomingActivity) -> anyhow::Result<Outcom
         Kind::Undo => undo::receive(state, actor, verified!(undo::verify(&activity, actor))),
         Kind::Delete => delete::receive(state, actor, verified!(delete::verify(&activity, actor))),
         Kind::Flag => flag::receive(state, row, verified!(flag::verify(&activity, actor))),
+        Kind::QuoteRequest | Kind::FeatureRequest => {
+            let object = verified!(refuse::verify(&activity, actor));
+            refuse::receive(state, row, &activity, &object)
+        }
     }
 }
 

@@ -40,6 +40,12 @@ pub fn receive(
         .db
         .remote_actor(actor)?
         .ok_or_else(|| anyhow!("signer {actor} not in the actor cache"))?;
+    if let Some(refused) =
+        crate::rules::posting::refuse_edit(&state.db, &state.urls, &author, &object)?
+    {
+        state.wake_delivery.notify_one();
+        return Ok(refused);
+    }
     let outcome = conversation::update_copies(&state.db, &state.urls, &author, &object)?;
     state.wake_delivery.notify_one();
     Ok(outcome)

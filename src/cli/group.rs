@@ -2,7 +2,7 @@
 
 use super::output::{human_time, print_json};
 use crate::config::Config;
-use crate::db::{Db, DbError, Group, NewGroup};
+use crate::db::{Db, DbError, Group, NewGroup, Posting, Setting};
 use crate::urls::Urls;
 use crate::{group_name, keys};
 use anyhow::{anyhow, bail, Context};
@@ -36,7 +36,8 @@ pub enum GroupCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Change a setting: display-name TEXT | summary TEXT | icon URL|none | leak-guard warn|reject|allow
+    /// Change a setting: display-name TEXT | summary TEXT | icon URL|none | leak-guard warn|reject|allow |
+    /// rules TEXT | question TEXT | welcome on|off | posting members|moderators | replies members|moderators
     ///
     /// display-name, summary and icon (an https URL of an image) are the
     /// group's profile; a change is sent to the members' servers at once.
@@ -45,9 +46,18 @@ pub enum GroupCommand {
     /// outside the group (public, unlisted or followers-only): warn (default)
     /// republishes it and tells the author how to post "Mentioned people only";
     /// reject does not republish it and tells the author; allow republishes it.
+    ///
+    /// rules (plain text, "" for none) are shown on the group's web page and
+    /// sent in the welcome message. welcome on (default) sends each new member
+    /// a direct message with the rules and how to post. question ("" for
+    /// none) is sent by direct message to whoever asks to join; their direct
+    /// reply is kept as their answer (`request list`). posting moderators makes
+    /// an announcement group: other members' posts are not republished and
+    /// they are told why; replies members (with posting moderators) still
+    /// republishes members' replies.
     Set {
         name: String,
-        /// display-name, summary, icon or leak-guard
+        /// display-name, summary, icon, leak-guard, rules, question, welcome, posting or replies
         key: String,
         value: String,
     },
@@ -70,6 +80,11 @@ struct GroupView {
     summary: String,
     leak_guard: String,
     icon: Option<String>,
+    rules: String,
+    question: String,
+    welcome: bool,
+    posting: &'static str,
+    replies: &'static str,
     created_at: String,
 }
 
@@ -83,6 +98,11 @@ impl GroupView {
             summary: g.summary.clone(),
             leak_guard: g.leak_guard.to_string(),
             icon: g.icon_url.clone(),
+            rules: g.rules.clone(),
+            question: g.question.clone(),
+            welcome: g.welcome,
+            posting: g.posting().as_str(),
+            replies: g.replies().as_str(),
             created_at: crate::documents::rfc3339(g.created_at),
         }
     }
@@ -152,6 +172,11 @@ pub fn run(config: Config, cmd: GroupCommand) -> anyhow::Result<()> {
             println!("summary:       {}", view.summary);
             println!("leak guard:    {}", view.leak_guard);
             println!("icon:          {}", view.icon.as_deref().unwrap_or("none"));
+            println!("posting:       {}", view.posting);
+            println!("replies:       {}", view.replies);
+            println!("welcome:       {}", if view.welcome { "on" } else { "off" });
+            println!("question:      {}", none_if_empty(&view.question));
+            println!("rules:         {}", none_if_empty(&view.rules));
             println!("created:       {}", human_time(group.created_at));
         }
         GroupCommand::Set { name, key, value } => {
@@ -171,12 +196,17 @@ pub fn run(config: Config, cmd: GroupCommand) -> anyhow::Result<()> {
                     db.set_group_icon(&name, url.as_deref())?;
                     group
                 }
+                "rules" | "question" | "welcome" | "posting" | "replies" => {
+                    db.set_group_setting(&name, setting(&key, &value)?)?;
+                    group
+                }
                 other => bail!(
-                    "unknown setting {other:?}: use display-name, summary, icon or leak-guard"
+                    "unknown setting {other:?}: use display-name, summary, icon, leak-guard, \
+                     rules, question, welcome, posting or replies"
                 ),
             };
             println!("{name}: {key} set");
-            if key != "leak-guard" {
+            if PROFILE_KEYS.contains(&key.as_str()) {
                 // Member servers show the profile: send them the new one.
                 let servers = crate::membership::announce_profile(&db, &urls, &find(&db, &name)?)?;
                 if servers > 0 {
@@ -197,6 +227,32 @@ pub fn run(config: Config, cmd: GroupCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The settings the actor document shows: a change goes to member servers.
+const PROFILE_KEYS: [&str; 3] = ["display-name", "summary", "icon"];
+
+/// A joining or posting setting (issue #13) from its CLI key and value.
+fn setting<'a>(key: &str, value: &'a str) -> anyhow::Result<Setting<'a>> {
+    let posting = |v: &str| {
+        Posting::parse(v).ok_or_else(|| anyhow!("{key} is members or moderators, not {v:?}"))
+    };
+    Ok(match key {
+        "rules" => Setting::Rules(value.trim()),
+        "question" => Setting::Question(value.trim()),
+        "welcome" => Setting::Welcome(match value {
+            "on" => true,
+            "off" => false,
+            v => bail!("welcome is on or off, not {v:?}"),
+        }),
+        "posting" => Setting::Posting(posting(value)?),
+        "replies" => Setting::Replies(posting(value)?),
+        other => bail!("unknown setting {other:?}"),
+    })
+}
+
+fn none_if_empty(text: &str) -> &str {
+    Some(text).filter(|t| !t.is_empty()).unwrap_or("none")
 }
 
 /// `none` (or nothing) removes the icon; anything else must be an https

@@ -49,6 +49,22 @@ pub enum MemberCommand {
     /// Pre-approve an account (@user@host, user@host, URL) or a server (*@DOMAIN):
     /// their follows are accepted at once
     Allow { group: String, account: String },
+    /// List the pre-approvals (accounts and *@DOMAIN servers)
+    Allowed {
+        group: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take back a pre-approval (as given to `member allow`); members stay members
+    Disallow { group: String, account: String },
+}
+
+/// A pre-approval as `member allowed` shows it.
+#[derive(Serialize)]
+struct AllowRow {
+    /// An actor URL, user@host, or *@DOMAIN.
+    pattern: String,
+    since: String,
 }
 
 #[derive(Serialize)]
@@ -63,6 +79,11 @@ struct Row {
     /// "member" or "moderator"; members only (not requests).
     #[serde(skip_serializing_if = "Option::is_none")]
     role: Option<&'static str>,
+    /// A requester's answer to the join question; requests only (null
+    /// when they have not answered).
+    /// (Absent for members; null for a request without an answer.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    answer: Option<Option<String>>,
 }
 
 impl Row {
@@ -81,6 +102,8 @@ impl Row {
             since: crate::documents::rfc3339(at),
             role: (v.membership.state == memberships::APPROVED)
                 .then(|| v.membership.role().as_str()),
+            answer: (v.membership.state == memberships::PENDING)
+                .then(|| v.membership.answer.clone()),
         }
     }
 }
@@ -102,6 +125,9 @@ fn print_rows(views: &[MembershipView], json: bool, empty: &str) -> anyhow::Resu
             "{:<12} {:<36} {}  {software}{role}  ({})",
             r.group, who, at, r.actor
         );
+        if let Some(Some(answer)) = &r.answer {
+            println!("{:<12} answer: {}", "", answer.replace('\n', " "));
+        }
     }
     Ok(())
 }
@@ -177,6 +203,38 @@ pub fn run_member(config: Config, cmd: MemberCommand) -> anyhow::Result<()> {
                 Ok(format!("{pattern} is pre-approved in {}", group.name))
             })?;
             println!("{done}");
+        }
+        MemberCommand::Allowed { group, json } => {
+            let group = find(&db, &group)?;
+            let rows: Vec<AllowRow> = db
+                .list_allows_since(group.id)?
+                .into_iter()
+                .map(|(pattern, at)| AllowRow {
+                    pattern,
+                    since: crate::documents::rfc3339(at),
+                })
+                .collect();
+            if json {
+                return print_json(&rows);
+            }
+            if rows.is_empty() {
+                println!("no pre-approvals in {}", group.name);
+            }
+            for r in rows {
+                println!("{:<48} since {}", r.pattern, r.since);
+            }
+        }
+        MemberCommand::Disallow { group, account } => {
+            let group = find(&db, &group)?;
+            let pattern = Account::parse(&account).map_err(|e| anyhow!(e))?.pattern();
+            if !db.remove_allow(group.id, &pattern)? {
+                bail!(
+                    "{pattern} is not pre-approved in {} (see `demesh member allowed {}`)",
+                    group.name,
+                    group.name
+                );
+            }
+            println!("{pattern} is no longer pre-approved in {}", group.name);
         }
     }
     Ok(())

@@ -8,6 +8,7 @@ mod demo;
 mod docs;
 mod group;
 mod inbox;
+mod invite;
 mod logging;
 mod member;
 mod output;
@@ -140,6 +141,9 @@ pub enum Command {
     /// Approve, reject, remove, list and pre-approve members
     #[command(subcommand)]
     Member(member::MemberCommand),
+    /// Invite codes: create, list, revoke
+    #[command(subcommand)]
+    Invite(invite::InviteCommand),
     /// Block or unblock domains and accounts (server-wide)
     #[command(subcommand)]
     Block(block::BlockCommand),
@@ -245,6 +249,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Request(cmd) => member::run_request(config, cmd),
         Command::Member(cmd) => member::run_member(config, cmd),
         Command::Block(cmd) => block::run(config, cmd),
+        Command::Invite(cmd) => invite::run(config, cmd),
         Command::Post(cmd) => post::run(config, cmd),
         Command::Queue { json } => queue::run(config, json),
         Command::Audit { group, json } => audit::run(config, group, json),

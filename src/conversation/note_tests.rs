@@ -21,6 +21,11 @@ fn group() -> Group {
         leak_guard: crate::db::LeakGuard::Warn,
         deleted_at: None,
         icon_url: None,
+        rules: String::new(),
+        question: String::new(),
+        welcome: true,
+        posting: "members".into(),
+        replies: "moderators".into(),
     }
 }
 
@@ -48,6 +53,7 @@ fn build(original: Value) -> Value {
     let at = Placement {
         note_id: "https://relay.example/groups/club/posts/1",
         in_reply_to: None,
+        notify: None,
         context: "https://relay.example/groups/club/posts/1/context",
         published: "2026-01-01T00:00:00Z",
         updated: None,
@@ -139,4 +145,39 @@ fn bad_attachments_and_tags_are_dropped() {
     }));
     assert!(note.get("attachment").is_none(), "{note}");
     assert!(note.get("tag").is_none(), "{note}");
+}
+
+#[test]
+fn replies_mention_the_member_they_answer_and_only_the_group_may_quote() {
+    let Value::Object(map) = json!({"content": "<p>agreed</p>"}) else {
+        panic!("object")
+    };
+    let mut parent = author();
+    parent.uri = "https://b.example/users/bob".into();
+    parent.username = "bob".into();
+    parent.domain = "b.example".into();
+    let at = Placement {
+        note_id: "https://relay.example/groups/club/posts/2",
+        in_reply_to: Some("https://relay.example/groups/club/posts/1"),
+        notify: Some(&parent),
+        context: "https://relay.example/groups/club/posts/1/context",
+        published: "2026-01-01T00:00:00Z",
+        updated: None,
+    };
+    let note = group_note(&urls(), &group(), &author(), &map, &at);
+    let tags = note["tag"].as_array().expect("tags");
+    assert_eq!(
+        tags,
+        &vec![json!({"type": "Mention", "href": parent.uri, "name": "@bob@b.example"})]
+    );
+    let content = note["content"].as_str().expect("content");
+    assert!(
+        content.contains("class=\"u-url mention\">@bob@b.example</a>"),
+        "{content}"
+    );
+    assert_eq!(
+        note["interactionPolicy"]["canQuote"]["automaticApproval"],
+        json!(["https://relay.example/groups/club"])
+    );
+    assert!(build(json!({"content": "x"})).get("tag").is_none());
 }

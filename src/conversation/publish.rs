@@ -36,6 +36,23 @@ fn parent(db: &Db, group: &Group, in_reply_to: Option<&str>) -> anyhow::Result<O
         .find(|p| p.group_id == group.id))
 }
 
+/// Who a reply's group copy mentions (issue #13): the parent's author,
+/// only while a member of the group, never the replier themselves.
+pub(super) fn reply_notified(
+    db: &Db,
+    group: &Group,
+    parent: Option<&Post>,
+    replier: &str,
+) -> anyhow::Result<Option<RemoteActor>> {
+    let Some(parent) = parent.filter(|p| p.author_uri != replier) else {
+        return Ok(None);
+    };
+    if !db.is_member(group.id, &parent.author_uri)? {
+        return Ok(None);
+    }
+    Ok(db.remote_actor(&parent.author_uri)?)
+}
+
 /// The group copies of `original_id` that `author` may change.
 pub(super) fn copies_by(db: &Db, original_id: &str, author: &str) -> anyhow::Result<Vec<Post>> {
     Ok(db
@@ -86,7 +103,9 @@ pub fn republish(
         .as_ref()
         .map_or_else(|| format!("{id}/context"), |p| p.context_id.clone());
     let published = now_rfc3339_ms();
+    let notify = reply_notified(db, group, parent.as_ref(), &author.uri)?;
     let at = Placement {
+        notify: notify.as_ref(),
         note_id: &id,
         in_reply_to: parent.as_ref().map(|p| p.note_id.as_str()),
         context: &context,

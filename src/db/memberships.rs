@@ -21,6 +21,8 @@ pub struct Membership {
     pub updated_at: i64,
     /// Stored text of a [`super::MemberRole`]; read it with `role()`.
     pub role: String,
+    /// The requester's answer to the join question (issue #13), if any.
+    pub answer: Option<String>,
 }
 
 impl Membership {

@@ -21,6 +21,11 @@ diesel::table! {
         leak_guard -> Text,
         deleted_at -> Nullable<BigInt>,
         icon_url -> Nullable<Text>,
+        rules -> Text,
+        question -> Text,
+        welcome -> Bool,
+        posting -> Text,
+        replies -> Text,
     }
 }
 
@@ -52,6 +57,7 @@ diesel::table! {
         created_at -> BigInt,
         updated_at -> BigInt,
         role -> Text,
+        answer -> Nullable<Text>,
     }
 }
 
@@ -171,6 +177,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    invites (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        code -> Text,
+        uses_left -> Nullable<BigInt>,
+        expires_at -> Nullable<BigInt>,
+        revoked -> Bool,
+        uses -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
     direct_messages (id) {
         id -> BigInt,
         group_id -> BigInt,
@@ -182,6 +201,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(invites -> groups (group_id));
 diesel::table! {
     audit_log (id) {
         id -> BigInt,
@@ -231,6 +251,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     posts,
     group_blocks,
     deleted_originals,
+    invites,
     direct_messages,
     audit_log,
     reports,

@@ -1,9 +1,10 @@
-//! Who handles a direct message to the group: an ordered list of
-//! handlers; the first that takes the message ends it. A message none
-//! takes is an ordinary post (republished if the sender is a member).
+//! What the handlers of a direct message to the group see and answer.
+//! The ordered list of handlers is `activities::direct` (processing
+//! knows every handler; the handlers only know this contract). The
+//! first that takes the message ends it; a message none takes is an
+//! ordinary post (republished if the sender is a member).
 
 use super::incoming::Mention;
-use crate::activities::Outcome;
 use crate::context::Context;
 use crate::db::{memberships, Group, MemberRole, Membership, RemoteActor};
 
@@ -49,7 +50,7 @@ impl Message<'_> {
 #[derive(Debug)]
 pub enum Handled {
     /// Taken: not republished; the outcome is recorded on the activity.
-    Done(Outcome),
+    Done(String),
     /// Not for this handler: the next one is asked.
     Pass,
 }
@@ -57,18 +58,3 @@ pub enum Handled {
 /// A handler. `Err` is a passing failure (the database): the activity is
 /// retried, so a handler must make its effects in one transaction.
 pub type Handler = fn(&Context, &Message<'_>) -> anyhow::Result<Handled>;
-
-/// The handlers, in the order they are asked. Moderator commands come
-/// first: a moderator's command is never anything else.
-const HANDLERS: &[(&str, Handler)] = &[("moderator commands", crate::moderation::commands::handle)];
-
-/// Offers `msg` to each handler in turn.
-pub fn dispatch(state: &Context, msg: &Message<'_>) -> anyhow::Result<Handled> {
-    for (name, handler) in HANDLERS {
-        if let Handled::Done(outcome) = handler(state, msg)? {
-            tracing::debug!(handler = name, group = %msg.group.name, %outcome, "direct message handled");
-            return Ok(Handled::Done(outcome));
-        }
-    }
-    Ok(Handled::Pass)
-}

@@ -6,13 +6,13 @@
 //! effect it reports.
 //!
 //! Incoming (`incoming`, `dispatch`): a post addressed to the group that
-//! nobody outside the group can see is offered to an ordered list of
-//! handlers (moderator commands first); when none takes it, it is an
-//! ordinary member post.
+//! nobody outside the group can see is read here and offered to the
+//! ordered list of handlers in `activities::direct` (moderator commands
+//! first); when none takes it, it is an ordinary member post.
 
 pub mod dispatch;
 pub mod incoming;
 pub mod outgoing;
 
-pub use dispatch::{dispatch, Handled, Message};
+pub use dispatch::{Handled, Message};
 pub use outgoing::send;

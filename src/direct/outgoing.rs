@@ -1,9 +1,9 @@
 //! The group's direct message to one account.
 
-use crate::conversation::post_context;
 use crate::db::{Db, Group, NewDirect, Outgoing, RemoteActor};
-use crate::documents::{escape_html, rfc3339};
-use crate::membership::{new_activity_id, target_of};
+use crate::documents::{escape_html, post_context, rfc3339};
+use crate::federation::fanout::target_of;
+use crate::urls::new_activity_id;
 use crate::urls::Urls;
 use serde_json::{json, Value};
 
@@ -150,6 +150,11 @@ mod tests {
             leak_guard: crate::db::LeakGuard::Warn,
             deleted_at: None,
             icon_url: None,
+            rules: String::new(),
+            question: String::new(),
+            welcome: true,
+            posting: "members".into(),
+            replies: "moderators".into(),
         };
         let to = RemoteActor {
             id: 1,

@@ -6,7 +6,7 @@ use activitystreams::{context, security};
 use serde_json::{json, Value};
 
 mod pages;
-pub use pages::{group_page, instance_page};
+pub use pages::{group_page, instance_page, invite_page};
 
 /// The JSON-LD context of actor documents: ActivityStreams, the security
 /// vocabulary (publicKey) and the extension terms Mastodon reads.
@@ -18,7 +18,12 @@ fn actor_context() -> Value {
             "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
             "toot": "http://joinmastodon.org/ns#",
             "discoverable": "toot:discoverable",
-            "indexable": "toot:indexable"
+            "indexable": "toot:indexable",
+            "gts": "https://gotosocial.org/ns#",
+            "interactionPolicy": {"@id": "gts:interactionPolicy", "@type": "@id"},
+            "canFeature": {"@id": "gts:canFeature", "@type": "@id"},
+            "automaticApproval": {"@id": "gts:automaticApproval", "@type": "@id"},
+            "manualApproval": {"@id": "gts:manualApproval", "@type": "@id"}
         }
     ])
 }
@@ -48,6 +53,14 @@ pub fn group_actor(urls: &Urls, group: &Group) -> Value {
         "manuallyApprovesFollowers": true,
         "discoverable": false,
         "indexable": false,
+        // FEP-7aa9 (Mastodon 4.6 collections): nobody but the group may
+        // feature it; feature requests are answered with Reject.
+        "interactionPolicy": {
+            "canFeature": {
+                "automaticApproval": [id],
+                "manualApproval": [],
+            },
+        },
         "published": rfc3339(group.created_at),
     });
     if let (Some(url), Value::Object(doc)) = (&group.icon_url, &mut doc) {
@@ -186,7 +199,12 @@ pub fn post_context() -> Value {
             "toot": "http://joinmastodon.org/ns#",
             "Emoji": "toot:Emoji",
             "blurhash": "toot:blurhash",
-            "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"}
+            "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
+            "gts": "https://gotosocial.org/ns#",
+            "interactionPolicy": {"@id": "gts:interactionPolicy", "@type": "@id"},
+            "canQuote": {"@id": "gts:canQuote", "@type": "@id"},
+            "automaticApproval": {"@id": "gts:automaticApproval", "@type": "@id"},
+            "manualApproval": {"@id": "gts:manualApproval", "@type": "@id"}
         }
     ])
 }

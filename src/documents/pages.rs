@@ -9,6 +9,11 @@ pub fn group_page(group: &Group, acct_domain: &str, source: Option<&url::Url>) -
     let handle = escape_html(&format!("@{}@{}", group.name, acct_domain));
     let title = escape_html(&group.display_name);
     let summary = text_to_html(&group.summary);
+    let rules = if group.rules.is_empty() {
+        String::new()
+    } else {
+        format!("<h2>Rules</h2>{}", text_to_html(&group.rules))
+    };
     let footer = source_footer(source);
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -24,7 +29,41 @@ pub fn group_page(group: &Group, acct_domain: &str, source: Option<&url::Url>) -
          <li>Once approved, post to the group by mentioning <code>{handle}</code> with the \
          visibility <em>Mentioned people only</em>, so only members see it. The group \
          shares each post with its members, and only with them.</li></ol>\
-         <p>Posts and the member list are never shown here.</p>{footer}</body></html>"
+         {rules}<p>Posts and the member list are never shown here.</p>{footer}</body></html>"
+    )
+}
+
+/// The page an invite link opens: how to join with the code. It shows
+/// only what the group's public page shows, plus the code itself.
+pub fn invite_page(
+    group: &Group,
+    code: &str,
+    acct_domain: &str,
+    source: Option<&url::Url>,
+) -> String {
+    let handle = escape_html(&format!("@{}@{}", group.name, acct_domain));
+    let title = escape_html(&group.display_name);
+    let summary = text_to_html(&group.summary);
+    let code = escape_html(code);
+    let footer = source_footer(source);
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width\">\
+         <meta name=\"robots\" content=\"noindex\">\
+         <title>Invitation to {title} ({handle})</title>\
+         <style>body{{font-family:sans-serif;max-width:40em;margin:2em auto;padding:0 1em}}\
+         code{{background:#eee;padding:0 .2em}}</style></head><body>\
+         <h1>You are invited to {title}</h1><p><code>{handle}</code> is a private group.</p>\
+         {summary}<h2>How to join with this invitation</h2><ol>\
+         <li>In your fediverse app (Mastodon, GoToSocial, Pleroma, Misskey, Friendica…), \
+         search for <code>{handle}</code> and press <em>Follow</em>.</li>\
+         <li>Send the group a post with the visibility <em>Mentioned people only</em> \
+         (a private mention) that says <code>{handle} {code}</code>. Your request is \
+         approved at once and the group answers you.</li>\
+         <li>Then post to the group by mentioning <code>{handle}</code>, again as \
+         <em>Mentioned people only</em>: the group shares each post with its members, \
+         and only with them.</li></ol>\
+         <p>Keep the code to yourself: anyone who has it can join.</p>{footer}</body></html>"
     )
 }
 

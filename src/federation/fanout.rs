@@ -3,7 +3,7 @@
 //! members behind it), else to each member's personal inbox.
 
 use super::sync::digest;
-use crate::db::{Db, DbResult, MemberInbox, Outgoing, Target};
+use crate::db::{Db, DbResult, MemberInbox, Outgoing, RemoteActor, Target};
 use std::collections::{BTreeSet, HashMap};
 
 /// The targets for an activity to every member of the group.
@@ -56,6 +56,17 @@ pub fn targets(members: Vec<MemberInbox>) -> Vec<Target> {
         }
     }
     targets
+}
+
+/// Where the group's activities to one account go (answers, blocks,
+/// direct messages): its shared inbox when it has one (the server then
+/// routes by addressing), else its own inbox.
+pub fn target_of(actor: &RemoteActor) -> Target {
+    Target {
+        sync_digest: None,
+        inbox: actor.delivery_inbox().to_string(),
+        recipient: actor.shared_inbox.is_none().then(|| actor.uri.clone()),
+    }
 }
 
 #[cfg(test)]

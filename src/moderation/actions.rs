@@ -41,10 +41,11 @@ pub fn is_passing(e: &anyhow::Error) -> bool {
     })
 }
 
-/// Approves a request (or re-sends a member's Accept).
+/// Approves a request (or re-sends a member's Accept); a new member gets
+/// the group's welcome (issue #13).
 pub fn approve(db: &Db, urls: &Urls, group: &Group, account: &str) -> anyhow::Result<String> {
     let actor = resolve(db, account)?;
-    membership::approve(db, urls, group, &actor)?;
+    crate::rules::approve(db, urls, group, &actor)?;
     Ok(format!(
         "approved {account} in {}: Accept queued",
         group.name

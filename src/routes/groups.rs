@@ -3,7 +3,7 @@
 use super::negotiate::{activity_json, html, wants_html};
 use crate::context::Context;
 use crate::db::Group;
-use crate::documents::{counted_collection, group_actor, group_page, group_tombstone};
+use crate::documents::{counted_collection, group_actor, group_page, group_tombstone, invite_page};
 use crate::error::Error;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -50,6 +50,36 @@ async fn gone(state: &Context, name: String) -> Result<HttpResponse, Error> {
             &name,
             group.deleted_at.unwrap_or_default(),
         )))
+}
+
+/// The page an invite link opens: how to join with the code. It shows
+/// only what the group's public page shows, plus the code itself; a code
+/// that no longer works (unknown, revoked, used up, expired) is a 404, as
+/// if it never existed.
+pub async fn invite(
+    state: web::Data<Context>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, Error> {
+    let (name, code) = path.into_inner();
+    let group = find_group(&state, name).await?;
+    let gid = group.id;
+    let lookup = code.clone();
+    let invite = state
+        .db
+        .call(move |db| db.invite(gid, &lookup))
+        .await?
+        .filter(|i| {
+            !i.revoked
+                && i.uses_left.is_none_or(|n| n > 0)
+                && i.expires_at.is_none_or(|e| e > crate::db::now_ms())
+        })
+        .ok_or(Error::NotFound)?;
+    Ok(html(invite_page(
+        &group,
+        &invite.code,
+        &state.config.acct_domain(),
+        state.config.source_url.as_ref(),
+    )))
 }
 
 /// Counts only: what a private group carries is not listed to strangers.

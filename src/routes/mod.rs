@@ -49,6 +49,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(objects::activity),
         )
         .route("/groups/{name}/outbox", web::get().to(groups::outbox))
+        .route(
+            "/groups/{name}/invite/{code}",
+            web::get().to(groups::invite),
+        )
         .route("/groups/{name}/followers", web::get().to(groups::followers))
         .route(
             "/groups/{name}/followers_synchronization",

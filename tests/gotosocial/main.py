@@ -13,6 +13,7 @@ import time
 import scenarios
 import scenarios_end
 import scenarios_mod
+import scenarios_rules
 from checks import Report, summary
 from mastodon import sign_in
 from procs import Demesh, Gts
@@ -30,6 +31,7 @@ SCENARIOS = [
     ("post_remove", scenarios.post_remove),
     ("preapproval", scenarios.preapproval),
     ("moderate_by_dm", scenarios_mod.moderate_by_dm),
+    ("rules", scenarios_rules.rules),
     ("profile_update", scenarios_end.profile_update),
     ("leave", scenarios_end.leave),
     ("remove_member", scenarios_end.remove_member),

@@ -140,3 +140,12 @@ class App:
             if marker in s.get("content", "") and (by is None or s["account"]["acct"] == by):
                 return s
         return None
+
+    def mention_notification(self, text):
+        """The first mention notification whose status has `text`, or None
+        (what the app shows under Notifications)."""
+        for n in self.get("/api/v1/notifications", limit=40):
+            status = n.get("status") or {}
+            if n.get("type") == "mention" and text in status.get("content", ""):
+                return n
+        return None

@@ -8,7 +8,14 @@ import { join, resolve } from "node:path";
 import { Demesh } from "./demesh.mjs";
 import { Peer } from "./peer.mjs";
 import { printSummary, runTests } from "./runner.mjs";
-import { scenarios } from "./scenarios.mjs";
+import { scenarios as baseScenarios } from "./scenarios.mjs";
+import { rulesScenarios } from "./scenarios_rules.mjs";
+
+/** Every scenario in order; issue #13's run before the last, "group delete". */
+function scenarios(env) {
+  const base = baseScenarios(env);
+  return [...base.slice(0, -1), ...rulesScenarios(env), ...base.slice(-1)];
+}
 
 const [bin, databaseUrl, ...only] = process.argv.slice(2);
 if (!bin || !databaseUrl) {
@@ -48,6 +55,9 @@ try {
   await demesh.cli("group", "create", "club", "--display-name", "Club").catch((e) => {
     throw new Error(`${e.message}\n(DATABASE_URL must name an empty database)`);
   });
+  // The welcome (on by default) would add a direct message to what the
+  // scenarios count; scenarios_rules.mjs turns it on where it is tested.
+  await demesh.cli("group", "set", "club", "welcome", "off");
   console.log(`demesh ${demesh.baseUrl} (${databaseUrl}); log ${join(logDir, "demesh.log")}`);
   for (const p of Object.values(peers)) {
     const knock = p.firstKnock ?? "rfc9421";
