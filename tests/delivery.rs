@@ -300,8 +300,13 @@ async fn servers_given_up_on_are_parked_until_they_return(backend: Backend) {
         (json!(1), json!(1)),
         "{parked}"
     );
+    // The held row carries no error of its own: the server's last real
+    // error stays what the operator sees, next to "unavailable since".
     assert!(
-        parked["last_error"].as_str().unwrap().starts_with("held"),
+        parked["last_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("gave up"),
         "{parked}"
     );
     let text = c.s.cli(&["queue"]).ok().to_string();

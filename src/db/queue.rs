@@ -12,16 +12,6 @@ pub const FAILED: DeliveryState = DeliveryState::Failed;
 /// For a parked server: not sent until it is back (see `hosts`).
 pub const HELD: DeliveryState = DeliveryState::Held;
 
-/// The note a held delivery carries until its server is back. The
-/// wording is the operator's (`demesh queue` shows it), but it is written
-/// in the same statement that holds the row, so it is composed here.
-fn held_note(since_ms: i64) -> String {
-    let since = chrono::DateTime::from_timestamp_millis(since_ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    format!("held: server unavailable since {since} (sent once it is back)")
-}
-
 /// Where one copy goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -113,25 +103,22 @@ impl Db {
                 .filter(outgoing_activities::activity_id.eq(activity_id))
                 .select(outgoing_activities::id)
                 .first(conn)?;
-            // Parked servers get their row, held until they are back.
+            // Parked servers get their row, held until they are back. It
+            // carries no error text: `demesh queue` tells the operator
+            // that the server is unavailable (and since when) from `hosts`.
             let hosts: Vec<String> = targets.iter().map(|t| host_of(&t.inbox)).collect();
             let parked = super::hosts::parked_among(conn, Some(&hosts))?;
             let rows: Vec<_> = targets
                 .iter()
                 .zip(&hosts)
                 .map(|(t, host)| {
-                    let parked_since = parked.get(host);
+                    let held = parked.contains_key(host);
                     (
                         deliveries::activity_id.eq(row_id),
                         deliveries::inbox.eq(&t.inbox),
                         deliveries::host.eq(host.clone()),
                         deliveries::recipient.eq(&t.recipient),
-                        deliveries::state.eq(if parked_since.is_some() {
-                            HELD
-                        } else {
-                            PENDING
-                        }),
-                        deliveries::last_error.eq(parked_since.map(|since| held_note(*since))),
+                        deliveries::state.eq(if held { HELD } else { PENDING }),
                         deliveries::next_attempt_at.eq(now),
                         deliveries::created_at.eq(now),
                         deliveries::updated_at.eq(now),
