@@ -5,7 +5,7 @@
 use demesh::config::{Config, FileConfig, Overrides};
 use demesh::conversation::audience::{addressed_groups, visible_outside};
 use demesh::conversation::note::{group_note, sanitize, Placement};
-use demesh::db::{Group, RemoteActor};
+use demesh::db::{Group, LeakGuard, RemoteActor};
 use demesh::urls::Urls;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
@@ -25,7 +25,9 @@ fuzz_target!(|data: &[u8]| {
         let group = Group {
             id: 1, name: "club".into(), display_name: "Club".into(), summary: String::new(),
             private_key_pem: String::new(), public_key_pem: String::new(), created_at: 0,
-            leak_guard: "warn".into(), deleted_at: None, icon_url: None,
+            leak_guard: LeakGuard::Warn, deleted_at: None, icon_url: None,
+            rules: String::new(), question: String::new(), welcome: true,
+            posting: "members".into(), replies: "members".into(),
         };
         let author = RemoteActor {
             id: 1, uri: actor.into(), key_id: String::new(), public_key_pem: String::new(),
@@ -38,6 +40,7 @@ fuzz_target!(|data: &[u8]| {
             context: "https://relay.example/groups/club/posts/1/context",
             published: "2026-01-01T00:00:00Z",
             updated: None,
+            notify: None,
         };
         let note = group_note(&urls, &group, &author, map, &at);
         // The group's copy never carries script or Public, whatever came in.
