@@ -10,23 +10,7 @@ fn urls() -> Urls {
 }
 
 fn group() -> Group {
-    Group {
-        id: 1,
-        name: "club".into(),
-        display_name: "Club".into(),
-        summary: String::new(),
-        private_key_pem: String::new(),
-        public_key_pem: String::new(),
-        created_at: 0,
-        leak_guard: crate::db::LeakGuard::Warn,
-        deleted_at: None,
-        icon_url: None,
-        rules: String::new(),
-        question: String::new(),
-        welcome: true,
-        posting: "members".into(),
-        replies: "moderators".into(),
-    }
+    Group::example()
 }
 
 fn author() -> RemoteActor {

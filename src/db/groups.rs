@@ -190,3 +190,28 @@ impl Db {
         Ok(())
     }
 }
+
+#[cfg(test)]
+impl Group {
+    /// A group `club` with the default settings, for unit tests that
+    /// build documents without a database.
+    pub fn example() -> Group {
+        Group {
+            id: 1,
+            name: "club".into(),
+            display_name: "Club".into(),
+            summary: String::new(),
+            private_key_pem: String::new(),
+            public_key_pem: String::new(),
+            created_at: 0,
+            leak_guard: crate::db::LeakGuard::Warn,
+            deleted_at: None,
+            icon_url: None,
+            rules: String::new(),
+            question: String::new(),
+            welcome: true,
+            posting: "members".into(),
+            replies: "moderators".into(),
+        }
+    }
+}

@@ -139,23 +139,7 @@ mod tests {
             ..Overrides::default()
         };
         let urls = Urls::new(&Config::resolve(&over, FileConfig::default()).expect("config"));
-        let group = Group {
-            id: 1,
-            name: "club".into(),
-            display_name: "Club".into(),
-            summary: String::new(),
-            private_key_pem: String::new(),
-            public_key_pem: String::new(),
-            created_at: 0,
-            leak_guard: crate::db::LeakGuard::Warn,
-            deleted_at: None,
-            icon_url: None,
-            rules: String::new(),
-            question: String::new(),
-            welcome: true,
-            posting: "members".into(),
-            replies: "moderators".into(),
-        };
+        let group = Group::example();
         let to = RemoteActor {
             id: 1,
             uri: "https://m.example/users/mod".into(),
