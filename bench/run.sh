@@ -29,8 +29,8 @@ echo "| backend | members | servers | first post: wall | deliveries/s | ratio | 
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 sed -n 's/^fanout|/|/p' "$work/rows"
 echo
-echo "| backend | members | servers | joins: wall | idle RSS (fresh) | idle RSS 5 s / 75 s after joins | peak RSS (joins, fan-outs) | idle RSS 5 s / 75 s after fan-outs | deliveries | demesh CPU per delivery | RSA-2048 signature (in-process) | ratio | bad signatures |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| backend | members | servers | joins: wall | idle RSS (fresh) | idle RSS 5 s / 75 s after joins | peak RSS (joins, fan-outs) | idle RSS 5 s / 75 s after fan-outs | deliveries | demesh CPU per delivery | RSA-2048 signature (in-process) | ratio | floor: bare reqwest client (ratio) | floor: raw sockets (ratio) | bad signatures |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 sed -n 's/^memory|/|/p' "$work/rows"
 echo
 echo "| backend | Creates sent | in flight | accepted/s | stored | latency group | posts | p50 per delivery | p99 per delivery | p99 until all servers | bad signatures |"

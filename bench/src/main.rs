@@ -21,6 +21,7 @@ mod cavage;
 mod demesh;
 mod fake;
 mod fanout;
+mod floor;
 mod inbox;
 mod join;
 
@@ -83,6 +84,11 @@ fn thread_cpu_seconds() -> f64 {
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--floor-client") {
+        let rest = args[2..].to_vec();
+        // Its own runtime, on a thread of its own (this one runs actix's).
+        return std::thread::spawn(move || floor::client(&rest)).join().map_err(|_| anyhow::anyhow!("floor client panicked"))?;
+    }
     let (bin, db_url) = (args.get(1).cloned().unwrap_or_default(), args.get(2).cloned().unwrap_or_default());
     let members: usize = args.get(3).and_then(|v| v.parse().ok()).unwrap_or(10_000);
     let servers: usize = args.get(4).and_then(|v| v.parse().ok()).unwrap_or(1_000).max(SMALL_GROUP_SERVERS);
@@ -112,16 +118,18 @@ async fn main() -> anyhow::Result<()> {
     eprintln!("fresh: {}", demesh::describe(pid));
 
     let joined = join::join(&d, &fake, pid, "club", &ports).await?;
-    tokio::time::sleep(SETTLE).await;
+    let quick = std::env::var_os("BENCH_QUICK").is_some();
+    let (settle, long_idle) = if quick { (Duration::from_secs(1), Duration::from_secs(2)) } else { (SETTLE, LONG_IDLE) };
+    tokio::time::sleep(settle).await;
     let after_joins = demesh::rss_kb(pid);
     eprintln!("5 s after the joins: {}", demesh::describe(pid));
-    tokio::time::sleep(LONG_IDLE - SETTLE).await;
+    tokio::time::sleep(long_idle - settle).await;
     let long_after_joins = demesh::rss_kb(pid);
     eprintln!("75 s after the joins: {}", demesh::describe(pid));
     // BENCH_PERF=FILE: `perf record` of demesh during the fan-outs only.
     let perf = match std::env::var("BENCH_PERF") {
         Ok(out) => {
-            let p = tokio::process::Command::new("perf").args(["record", "-F", "1999", "-g", "-o", &out, "-p", &pid.to_string()]).spawn()?;
+            let p = tokio::process::Command::new("perf").args(["record", "-F", "1999", "--call-graph=dwarf,16384", "-o", &out, "-p", &pid.to_string()]).spawn()?;
             tokio::time::sleep(Duration::from_secs(1)).await;
             Some(p)
         }
@@ -132,19 +140,21 @@ async fn main() -> anyhow::Result<()> {
         let _ = std::process::Command::new("kill").args(["-INT", &p.id().unwrap_or(0).to_string()]).status();
         let _ = p.wait().await;
     }
-    tokio::time::sleep(SETTLE).await;
+    tokio::time::sleep(settle).await;
     let after_fanouts = demesh::rss_kb(pid);
     eprintln!("5 s after the fan-outs: {}", demesh::describe(pid));
-    tokio::time::sleep(LONG_IDLE - SETTLE).await;
+    tokio::time::sleep(long_idle - settle).await;
     let long_after_fanouts = demesh::rss_kb(pid);
     eprintln!("75 s after the fan-outs: {}", demesh::describe(pid));
     let sign_ms = sign_cost_ms()?;
+    let floor_ms = floor::measure(&fake, &ports, FANOUT_RUNS, floor::Mode::Client)?;
+    let raw_ms = floor::measure(&fake, &ports, FANOUT_RUNS, floor::Mode::Raw)?;
     let cpu_ms = f.cpu_seconds * 1000.0 / f.deliveries.max(1) as f64;
     let mb = |kb: u64| kb as f64 / 1024.0;
     println!(
-        "memory| {} | {members} + {servers} joined | {servers} | {:.1} s | {:.1} MB | {:.1} / {:.1} MB | {:.1} MB | {:.1} / {:.1} MB | {FANOUT_RUNS} × {servers}: {} | {cpu_ms:.3} ms | {sign_ms:.3} ms | {:.2} | {} |",
+        "memory| {} | {members} + {servers} joined | {servers} | {:.1} s | {:.1} MB | {:.1} / {:.1} MB | {:.1} MB | {:.1} / {:.1} MB | {FANOUT_RUNS} × {servers}: {} | {cpu_ms:.3} ms | {sign_ms:.3} ms | {:.2} | {floor_ms:.3} ms ({:.2}) | {raw_ms:.3} ms ({:.2}) | {} |",
         d.db.backend().name(), joined.wall, mb(idle_rss), mb(after_joins), mb(long_after_joins), mb(joined.peak_rss_kb.max(f.peak_rss_kb)),
-        mb(after_fanouts), mb(long_after_fanouts), f.deliveries, cpu_ms / sign_ms, fake.bad_signatures()
+        mb(after_fanouts), mb(long_after_fanouts), f.deliveries, cpu_ms / sign_ms, floor_ms / sign_ms, raw_ms / sign_ms, fake.bad_signatures()
     );
     let (cold, warm) = (servers as f64 / f.cold, servers as f64 / f.warm);
     println!(

@@ -172,7 +172,7 @@ async fn deliver(state: &Context, limits: &Limits, d: DueDelivery) {
                 .client
                 .post_activity(
                     &d.inbox,
-                    d.body.as_bytes(),
+                    d.body,
                     &signer,
                     d.sync_digest.as_deref().map(|digest| {
                         crate::federation::sync::header(&state.urls.group(&d.group_name), digest)

@@ -119,18 +119,25 @@ impl Client {
     pub async fn post_activity(
         &self,
         raw: &str,
-        body: &[u8],
+        body: String,
         signer: &SigningKey,
         collection_sync: Option<String>,
     ) -> Result<u16, FetchError> {
         let url = self.check_url(raw)?;
-        let headers = sign_request("POST", &url, Some(body), &signer.key_id, &signer.key)
-            .map_err(|e| FetchError::Network(e.to_string()))?;
+        let headers = sign_request(
+            "POST",
+            &url,
+            Some(body.as_bytes()),
+            &signer.key_id,
+            &signer.key,
+        )
+        .map_err(|e| FetchError::Network(e.to_string()))?;
         let mut req = self
             .http
             .post(url.clone())
             .header("content-type", "application/activity+json")
-            .body(body.to_vec());
+            // Moved, not copied: a fan-out sends one body per server.
+            .body(body);
         if let Some(value) = collection_sync {
             req = req.header("collection-synchronization", value);
         }
