@@ -220,13 +220,7 @@ async fn request_notice_reaches_moderators_only(backend: Backend) {
     let follow = c.a.follow("dave", &c.group, 2);
     assert_eq!(c.a.post("dave", &c.s.url("/inbox"), &follow).await, 202);
     processed(&c.s, follow["id"].as_str().unwrap()).await;
-    c.s.cli(&[
-        "member",
-        "promote",
-        "club",
-        &format!("bob@{}", c.b.domain()),
-    ])
-    .ok();
+    c.promote(&c.b, "bob");
     c.b.account("erin");
     let follow = c.b.follow("erin", &c.group, 1);
     assert_eq!(c.b.post("erin", &c.s.url("/inbox"), &follow).await, 202);

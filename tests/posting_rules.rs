@@ -25,13 +25,7 @@ async fn announcement_group(backend: Backend) {
             .failed()
             .to_string();
     assert!(err.contains("members or moderators"), "{err}");
-    c.s.cli(&[
-        "member",
-        "promote",
-        "club",
-        &format!("alice@{}", c.a.domain()),
-    ])
-    .ok();
+    c.promote(&c.a, "alice");
     // alice (moderator) posts; bob (member) may not.
     let (original, root) = alice_posts(&c, "1").await;
     let id = send(&c, &c.b, "bob", "1", "hello everyone", &[]).await;

@@ -19,13 +19,7 @@ fn flag(server: &FakeRemote, file: &str, group: &str, n: &str, note: &str) -> Va
 
 async fn reports_reach_moderators_and_the_cli(backend: Backend) {
     let c = club(backend).await;
-    c.s.cli(&[
-        "member",
-        "promote",
-        "club",
-        &format!("bob@{}", c.b.domain()),
-    ])
-    .ok();
+    c.promote(&c.b, "bob");
     let (original, note) = alice_posts(&c, "1").await;
     let bob = c.b.actor_id("bob");
 

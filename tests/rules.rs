@@ -94,13 +94,7 @@ async fn welcome_rules_and_page(backend: Backend) {
 
 async fn join_question_and_answer(backend: Backend) {
     let c = club(backend).await;
-    c.s.cli(&[
-        "member",
-        "promote",
-        "club",
-        &format!("bob@{}", c.b.domain()),
-    ])
-    .ok();
+    c.promote(&c.b, "bob");
     c.s.cli(&[
         "group",
         "set",

@@ -29,6 +29,23 @@ pub enum InviteUse {
     Revoked,
 }
 
+impl Invite {
+    /// Why the code cannot be used at `now` (milliseconds), or None when it
+    /// can. The one statement of the rule for reading; `Db::use_invite`'s
+    /// UPDATE states it again in SQL, where it must hold atomically.
+    pub fn refusal_at(&self, now: i64) -> Option<InviteUse> {
+        if self.revoked {
+            Some(InviteUse::Revoked)
+        } else if self.expires_at.is_some_and(|e| e <= now) {
+            Some(InviteUse::Expired)
+        } else if self.uses_left.is_some_and(|n| n <= 0) {
+            Some(InviteUse::UsedUp)
+        } else {
+            None
+        }
+    }
+}
+
 impl Db {
     pub fn create_invite(
         &self,
@@ -126,9 +143,52 @@ impl Db {
         }
         Ok(match self.invite(group_id, code)? {
             None => InviteUse::Unknown,
-            Some(i) if i.revoked => InviteUse::Revoked,
-            Some(i) if i.expires_at.is_some_and(|e| e <= now) => InviteUse::Expired,
-            Some(_) => InviteUse::UsedUp,
+            // Nothing makes a refused code usable again (uses only go
+            // down), so None cannot follow a refused UPDATE at this `now`.
+            Some(i) => i.refusal_at(now).unwrap_or(InviteUse::UsedUp),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(uses_left: Option<i64>, expires_at: Option<i64>, revoked: bool) -> Invite {
+        Invite {
+            id: 1,
+            group_id: 1,
+            code: "c".into(),
+            uses_left,
+            expires_at,
+            revoked,
+            uses: 0,
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn a_code_is_refused_once_revoked_expired_or_used_up() {
+        let now = 1_000;
+        assert_eq!(code(None, None, false).refusal_at(now), None);
+        assert_eq!(code(Some(1), Some(now + 1), false).refusal_at(now), None);
+        assert_eq!(
+            code(None, None, true).refusal_at(now),
+            Some(InviteUse::Revoked)
+        );
+        assert_eq!(
+            code(None, Some(now), false).refusal_at(now),
+            Some(InviteUse::Expired),
+            "expired at its expiry time"
+        );
+        assert_eq!(
+            code(Some(0), None, false).refusal_at(now),
+            Some(InviteUse::UsedUp)
+        );
+        assert_eq!(
+            code(Some(0), Some(now - 1), true).refusal_at(now),
+            Some(InviteUse::Revoked),
+            "revocation is named first, as `use_invite` reports it"
+        );
     }
 }

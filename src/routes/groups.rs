@@ -68,11 +68,7 @@ pub async fn invite(
         .db
         .call(move |db| db.invite(gid, &lookup))
         .await?
-        .filter(|i| {
-            !i.revoked
-                && i.uses_left.is_none_or(|n| n > 0)
-                && i.expires_at.is_none_or(|e| e > crate::db::now_ms())
-        })
+        .filter(|i| i.refusal_at(crate::db::now_ms()).is_none())
         .ok_or(Error::NotFound)?;
     Ok(html(invite_page(
         &group,

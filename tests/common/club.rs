@@ -66,6 +66,15 @@ pub async fn club_configured(
     Club { db, s, a, b, group }
 }
 
+impl Club {
+    /// Makes `name` on `server` a moderator of the club (`demesh member
+    /// promote`), as an admin would.
+    pub fn promote(&self, server: &FakeRemote, name: &str) {
+        let who = format!("{name}@{}", server.domain());
+        self.s.cli(&["member", "promote", "club", &who]).ok();
+    }
+}
+
 /// The group's note id for a member's original object, once republished.
 pub async fn copy_of(c: &Club, original: &str) -> String {
     for _ in 0..200 {
