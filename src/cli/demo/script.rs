@@ -64,7 +64,8 @@ pub async fn walk(steps: &mut Steps, cast: &Cast<'_>) -> anyhow::Result<()> {
     steps
         .run("approval", async {
             for m in cast.members {
-                membership::approve(&state.db, &state.urls, cast.group, &m.actor_id())?;
+                // As `demesh request approve` does: with the welcome.
+                crate::rules::approve(&state.db, &state.urls, cast.group, &m.actor_id())?;
             }
             state.wake_delivery.notify_one();
             for m in cast.members {
@@ -77,6 +78,17 @@ pub async fn walk(steps: &mut Steps, cast: &Cast<'_>) -> anyhow::Result<()> {
                 .await?;
                 println!(
                     "      {}'s server verified the group's signed Accept",
+                    m.name
+                );
+                m.wait_for("the welcome direct message", |a| {
+                    a["type"] == "Create"
+                        && a["object"]["content"]
+                            .as_str()
+                            .is_some_and(|c| c.contains("You are now a member"))
+                })
+                .await?;
+                println!(
+                    "      and the group's welcome, a direct message to {} alone",
                     m.name
                 );
             }
