@@ -127,6 +127,7 @@ fn start_workers(state: &Context) -> anyhow::Result<Workers> {
         )),
         tokio::spawn(crate::delivery::probe::run(state.clone(), stop.clone())),
         tokio::spawn(crate::delivery::refresh::run(state.clone(), stop.clone())),
+        tokio::spawn(crate::delivery::retention::run(state.clone(), stop.clone())),
         tokio::spawn(crate::memory::run(stop.clone())),
     ];
     Ok(Workers { stop, tasks })

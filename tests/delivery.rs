@@ -359,7 +359,78 @@ async fn a_profile_update_not_sent_yet_gives_way_to_a_newer_one(backend: Backend
     s.stop().await;
 }
 
+/// Delivered rows go once they are older than the retention; failures,
+/// retries and recent deliveries stay (`Db::prune_delivered`, run hourly
+/// by `delivery::retention`).
+async fn old_delivered_rows_are_deleted_and_nothing_else(backend: Backend) {
+    use demesh::db::queue::{Attempt, Target, DELIVERED, FAILED, PENDING};
+    let test_db = TestDb::new(backend);
+    let db = demesh::db::Db::connect(&test_db.url).unwrap();
+    let (private_key_pem, public_key_pem) = demesh::keys::generate_rsa_pem().unwrap();
+    let group = db
+        .create_group(demesh::db::NewGroup {
+            name: "club".into(),
+            display_name: "Club".into(),
+            summary: String::new(),
+            private_key_pem,
+            public_key_pem,
+        })
+        .unwrap();
+    let targets: Vec<Target> = ["old", "recent", "failed", "retry", "old2"]
+        .iter()
+        .map(|h| Target {
+            inbox: format!("https://{h}.example/inbox"),
+            recipient: None,
+            sync_digest: None,
+        })
+        .collect();
+    db.enqueue(group.id, "https://relay.example/a/1", "{}", &targets)
+        .unwrap();
+    let claimed = db.claim_deliveries(10, 60_000).unwrap();
+    let id = |host: &str| claimed.iter().find(|d| d.inbox.contains(host)).unwrap().id;
+    let attempt = |id, state, next| Attempt {
+        id,
+        state,
+        status: Some(202),
+        error: None,
+        next_attempt_at: next,
+        gone_actor: None,
+        host: String::new(),
+        park: false,
+    };
+    let later = demesh::db::now_ms() + 30_000;
+    db.record_attempts(&[
+        attempt(id("//old."), DELIVERED, None),
+        attempt(id("//old2."), DELIVERED, None),
+        attempt(id("recent."), DELIVERED, None),
+        attempt(id("failed."), FAILED, None),
+        attempt(id("retry."), PENDING, Some(later)),
+    ])
+    .unwrap();
+    // Two delivered and the failure ended long ago.
+    common::exec_sql(
+        &test_db.url,
+        "UPDATE deliveries SET next_attempt_at = 1000 \
+         WHERE inbox LIKE '%//old%' OR inbox LIKE '%//failed%'",
+    );
+    let before = demesh::db::now_ms() - 60_000;
+    assert_eq!(
+        db.prune_delivered(before, 1).unwrap(),
+        1,
+        "at most the limit"
+    );
+    assert_eq!(db.prune_delivered(before, 100).unwrap(), 1);
+    assert_eq!(db.prune_delivered(before, 100).unwrap(), 0, "nothing left");
+    let status = db.queue_status().unwrap();
+    let hosts: Vec<&str> = status.iter().map(|s| s.host.as_str()).collect();
+    for kept in ["recent.example", "failed.example", "retry.example"] {
+        assert!(hosts.contains(&kept), "{kept} kept: {hosts:?}");
+    }
+    assert!(!hosts.contains(&"old.example") && !hosts.contains(&"old2.example"));
+}
+
 backend_tests!(
+    old_delivered_rows_are_deleted_and_nothing_else,
     servers_given_up_on_are_parked_until_they_return,
     batched_results_each_land_on_their_delivery,
     stored_activity_is_processed_after_restart,

@@ -23,6 +23,7 @@ pub mod memberships;
 mod posts;
 mod publishing;
 pub mod queue;
+mod queue_retention;
 mod queue_status;
 mod reports;
 mod roles;

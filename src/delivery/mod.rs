@@ -5,4 +5,5 @@ pub mod backoff;
 pub mod probe;
 pub mod recorder;
 pub mod refresh;
+pub mod retention;
 pub mod worker;
