@@ -429,7 +429,74 @@ async fn old_delivered_rows_are_deleted_and_nothing_else(backend: Backend) {
     assert!(!hosts.contains(&"old.example") && !hosts.contains(&"old2.example"));
 }
 
+/// A delivery in flight when its server got parked, whose attempt then
+/// fails too, is held with the server's other deliveries instead of
+/// keeping its own retry schedule; a later answer from the server
+/// releases it.
+async fn a_retry_to_a_server_parked_meanwhile_is_held(backend: Backend) {
+    use demesh::db::queue::{Attempt, Target, DELIVERED, FAILED, PENDING};
+    let test_db = TestDb::new(backend);
+    let db = demesh::db::Db::connect(&test_db.url).unwrap();
+    let (private_key_pem, public_key_pem) = demesh::keys::generate_rsa_pem().unwrap();
+    let group = db
+        .create_group(demesh::db::NewGroup {
+            name: "club".into(),
+            display_name: "Club".into(),
+            summary: String::new(),
+            private_key_pem,
+            public_key_pem,
+        })
+        .unwrap();
+    let targets: Vec<Target> = ["a", "b", "c"]
+        .iter()
+        .map(|name| Target {
+            inbox: format!("https://x.example/users/{name}/inbox"),
+            recipient: Some(format!("https://x.example/users/{name}")),
+            sync_digest: None,
+        })
+        .collect();
+    db.enqueue(group.id, "https://relay.example/a/1", "{}", &targets)
+        .unwrap();
+    let claimed = db.claim_deliveries(10, 60_000).unwrap();
+    assert_eq!(claimed.len(), 3, "all three in flight");
+    let attempt = |id, state, next, park| Attempt {
+        id,
+        state,
+        status: Some(503),
+        error: Some("HTTP 503".into()),
+        next_attempt_at: next,
+        gone_actor: None,
+        host: "x.example".into(),
+        park,
+    };
+    let later = demesh::db::now_ms() + 30_000;
+    // The first one's retries ran out: the server is parked.
+    db.record_attempts(&[attempt(claimed[0].id, FAILED, None, true)])
+        .unwrap();
+    // The second, in flight meanwhile, fails once more.
+    db.record_attempts(&[attempt(claimed[1].id, PENDING, Some(later), false)])
+        .unwrap();
+    let x = |db: &demesh::db::Db| {
+        db.queue_status()
+            .unwrap()
+            .into_iter()
+            .find(|s| s.host == "x.example")
+            .unwrap()
+    };
+    let status = x(&db);
+    assert_eq!((status.failed, status.held, status.pending), (1, 1, 1));
+    // The third is accepted: the server is back, the held one goes now.
+    let mut ok = attempt(claimed[2].id, DELIVERED, None, false);
+    ok.status = Some(202);
+    ok.error = None;
+    db.record_attempts(&[ok]).unwrap();
+    let status = x(&db);
+    assert_eq!((status.held, status.pending, status.delivered), (0, 1, 1));
+    assert_eq!(db.claim_deliveries(10, 60_000).unwrap().len(), 1);
+}
+
 backend_tests!(
+    a_retry_to_a_server_parked_meanwhile_is_held,
     old_delivered_rows_are_deleted_and_nothing_else,
     servers_given_up_on_are_parked_until_they_return,
     batched_results_each_land_on_their_delivery,

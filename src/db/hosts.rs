@@ -6,7 +6,7 @@
 //! a delivery it accepts, or a probe of its NodeInfo that answers (see
 //! `delivery::probe`); its held deliveries then go out.
 
-use super::queue::{HELD, PENDING};
+use super::queue::{Attempt, HELD, PENDING};
 use super::schema::{deliveries, unavailable_hosts};
 use super::{now_ms, per_backend, Db, DbConn, DbError, DbResult};
 use diesel::prelude::*;
@@ -135,6 +135,38 @@ pub(super) fn park(conn: &mut DbConn, host: &str, error: &str) -> DbResult<()> {
     )
     .set(deliveries::state.eq(HELD))
     .execute(conn)?;
+    Ok(())
+}
+
+/// Holds the retries among `attempts` whose server is parked: they were
+/// in flight when it was parked (so `park` left them alone), and would
+/// otherwise keep their own retry schedule instead of waiting with the
+/// rest of that server's deliveries. Run in the transaction recording
+/// them.
+pub(super) fn hold_retries_to_parked(conn: &mut DbConn, attempts: &[Attempt]) -> DbResult<()> {
+    let retrying: Vec<String> = attempts
+        .iter()
+        .filter(|a| a.next_attempt_at.is_some())
+        .map(|a| a.host.clone())
+        .collect();
+    if retrying.is_empty() {
+        return Ok(());
+    }
+    let parked = parked_among(conn, Some(&retrying))?;
+    let held: Vec<i64> = attempts
+        .iter()
+        .filter(|a| a.next_attempt_at.is_some() && parked.contains_key(&a.host))
+        .map(|a| a.id)
+        .collect();
+    if !held.is_empty() {
+        diesel::update(
+            deliveries::table
+                .filter(deliveries::id.eq_any(&held))
+                .filter(deliveries::state.eq(PENDING)),
+        )
+        .set(deliveries::state.eq(HELD))
+        .execute(conn)?;
+    }
     Ok(())
 }
 

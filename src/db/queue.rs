@@ -263,6 +263,7 @@ impl Db {
             for a in attempts.iter().filter(|a| a.park) {
                 super::hosts::park(conn, &a.host, a.error.as_deref().unwrap_or_default())?;
             }
+            super::hosts::hold_retries_to_parked(conn, attempts)?;
             let answered: Vec<String> = attempts
                 .iter()
                 .filter(|a| a.state == DELIVERED)
