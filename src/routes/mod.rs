@@ -48,6 +48,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/groups/{name}/activities/{id}",
             web::get().to(objects::activity),
         )
+        .route(
+            "/groups/{name}/messages/{id}",
+            web::get().to(objects::message),
+        )
         .route("/groups/{name}/outbox", web::get().to(groups::outbox))
         .route(
             "/groups/{name}/invite/{code}",

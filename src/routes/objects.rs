@@ -1,7 +1,10 @@
-//! GET of a group's posts and activities: private. Only a signed request
+//! GET of a group's posts, activities and direct messages: private. A post,
+//! and an activity to the group's followers, goes only to a signed request
 //! from a member, or from a server hosting a member (Mastodon fetches
-//! thread parents with its instance actor), gets the object; anyone else
-//! gets 404, as if it did not exist.
+//! thread parents with its instance actor). An activity addressed to
+//! accounts alone (a direct message, an Accept, a Block) goes only to
+//! those accounts and their servers: the group's message to one member is
+//! not for the others. Anyone else gets 404, as if it did not exist.
 
 use super::inbox::signed_get_signer;
 use super::negotiate::activity_json;
@@ -67,14 +70,113 @@ pub async fn activity(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, Error> {
     let (name, key) = path.into_inner();
-    let group = group_and_reader(&req, &state, name).await?;
+    let group = state.db.call(move |db| db.group_by_name(&name)).await?;
     let id = format!("{}/activities/{key}", state.urls.group(&group.name));
-    let gid = group.id;
+    let doc = outgoing(&state, group.id, id).await?;
+    if !may_read_addressed(&req, &state, &group, &doc).await? {
+        return Err(Error::NotFound);
+    }
+    Ok(activity_json(&doc))
+}
+
+/// A direct message of the group (`direct::outgoing`), for its recipient.
+pub async fn message(
+    req: HttpRequest,
+    state: web::Data<Context>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, Error> {
+    let (name, key) = path.into_inner();
+    let group = state.db.call(move |db| db.group_by_name(&name)).await?;
+    let note_id = format!("{}/messages/{key}", state.urls.group(&group.name));
+    let dm = state
+        .db
+        .call(move |db| db.direct_message(&note_id))
+        .await?
+        .filter(|dm| dm.group_id == group.id)
+        .ok_or(Error::NotFound)?;
+    let create = outgoing(&state, group.id, dm.create_id).await?;
+    if !may_read_addressed(&req, &state, &group, &create).await? {
+        return Err(Error::NotFound);
+    }
+    Ok(activity_json(&crate::documents::post_document(
+        create["object"].clone(),
+    )))
+}
+
+async fn outgoing(state: &Context, group_id: i64, id: String) -> Result<Value, Error> {
     let body = state
         .db
-        .call(move |db| db.outgoing_activity(gid, &id))
+        .call(move |db| db.outgoing_activity(group_id, &id))
         .await?
         .ok_or(Error::NotFound)?;
-    let doc: Value = serde_json::from_str(&body).map_err(|e| Error::Internal(e.to_string()))?;
-    Ok(activity_json(&doc))
+    serde_json::from_str(&body).map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// Whether the signed request may read `doc`, one of the group's
+/// activities: see the module comment.
+async fn may_read_addressed(
+    req: &HttpRequest,
+    state: &Context,
+    group: &Group,
+    doc: &Value,
+) -> Result<bool, Error> {
+    let audience = audience(doc);
+    if audience.contains(&state.urls.group_followers(&group.name).as_str()) {
+        return may_read(req, state, group).await;
+    }
+    let Ok(signer) = signed_get_signer(req, state).await else {
+        return Ok(false);
+    };
+    Ok(addressed_to(&audience, &signer.uri, &signer.domain))
+}
+
+/// The `to` and `cc` of an activity, each a string or a list.
+fn audience(doc: &Value) -> Vec<&str> {
+    ["to", "cc"]
+        .iter()
+        .flat_map(|field| match &doc[field] {
+            Value::String(one) => vec![one.as_str()],
+            Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+/// Whether an account (`uri`), or its server (`domain`: an instance
+/// actor fetching for its users), is among the addressees.
+fn addressed_to(audience: &[&str], uri: &str, domain: &str) -> bool {
+    audience
+        .iter()
+        .any(|a| *a == uri || crate::federation::actor::authority(a).is_some_and(|d| d == domain))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_addressees_and_their_servers_read_an_activity_to_accounts() {
+        let dm = json!({"to": ["https://a.example/users/al"], "cc": []});
+        let to = audience(&dm);
+        assert!(addressed_to(&to, "https://a.example/users/al", "a.example"));
+        assert!(
+            addressed_to(&to, "https://a.example/actor", "a.example"),
+            "its server's instance actor"
+        );
+        assert!(!addressed_to(
+            &to,
+            "https://b.example/users/bo",
+            "b.example"
+        ));
+        assert!(
+            !addressed_to(&to, "https://a.example.evil/u", "a.example.evil"),
+            "a lookalike host is another server"
+        );
+        let one = json!({"to": "https://a.example/users/al", "cc": "https://c.example/x"});
+        assert_eq!(
+            audience(&one),
+            vec!["https://a.example/users/al", "https://c.example/x"]
+        );
+    }
 }
