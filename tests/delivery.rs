@@ -160,13 +160,8 @@ async fn stored_activity_is_processed_after_restart(backend: Backend) {
     panic!("the stored Follow was not processed after restart");
 }
 
-/// The worker records results in batches (one transaction for all that
-/// finished meanwhile): each result still lands on its own delivery. The
-/// store only records: what a 410 means (the account's memberships end)
-/// is the delivery recorder's rule, tested through the server in
-/// tests/membership.rs and tests/removal.rs.
-async fn batched_results_each_land_on_their_delivery(backend: Backend) {
-    use demesh::db::queue::{Attempt, Target, DELIVERED, FAILED, PENDING};
+/// A fresh database, opened directly (no server), with the group "club".
+fn store_with_club(backend: Backend) -> (TestDb, demesh::db::Db, demesh::db::Group) {
     let test_db = TestDb::new(backend);
     let db = demesh::db::Db::connect(&test_db.url).unwrap();
     let (private_key_pem, public_key_pem) = demesh::keys::generate_rsa_pem().unwrap();
@@ -179,6 +174,17 @@ async fn batched_results_each_land_on_their_delivery(backend: Backend) {
             public_key_pem,
         })
         .unwrap();
+    (test_db, db, group)
+}
+
+/// The worker records results in batches (one transaction for all that
+/// finished meanwhile): each result still lands on its own delivery. The
+/// store only records: what a 410 means (the account's memberships end)
+/// is the delivery recorder's rule, tested through the server in
+/// tests/membership.rs and tests/removal.rs.
+async fn batched_results_each_land_on_their_delivery(backend: Backend) {
+    use demesh::db::queue::{Attempt, Target, DELIVERED, FAILED, PENDING};
+    let (_test_db, db, group) = store_with_club(backend);
     let gone = "https://c.example/users/gone";
     db.record_follow(
         group.id,
@@ -364,18 +370,7 @@ async fn a_profile_update_not_sent_yet_gives_way_to_a_newer_one(backend: Backend
 /// by `delivery::retention`).
 async fn old_delivered_rows_are_deleted_and_nothing_else(backend: Backend) {
     use demesh::db::queue::{Attempt, Target, DELIVERED, FAILED, PENDING};
-    let test_db = TestDb::new(backend);
-    let db = demesh::db::Db::connect(&test_db.url).unwrap();
-    let (private_key_pem, public_key_pem) = demesh::keys::generate_rsa_pem().unwrap();
-    let group = db
-        .create_group(demesh::db::NewGroup {
-            name: "club".into(),
-            display_name: "Club".into(),
-            summary: String::new(),
-            private_key_pem,
-            public_key_pem,
-        })
-        .unwrap();
+    let (test_db, db, group) = store_with_club(backend);
     let targets: Vec<Target> = ["old", "recent", "failed", "retry", "old2"]
         .iter()
         .map(|h| Target {
@@ -435,18 +430,7 @@ async fn old_delivered_rows_are_deleted_and_nothing_else(backend: Backend) {
 /// releases it.
 async fn a_retry_to_a_server_parked_meanwhile_is_held(backend: Backend) {
     use demesh::db::queue::{Attempt, Target, DELIVERED, FAILED, PENDING};
-    let test_db = TestDb::new(backend);
-    let db = demesh::db::Db::connect(&test_db.url).unwrap();
-    let (private_key_pem, public_key_pem) = demesh::keys::generate_rsa_pem().unwrap();
-    let group = db
-        .create_group(demesh::db::NewGroup {
-            name: "club".into(),
-            display_name: "Club".into(),
-            summary: String::new(),
-            private_key_pem,
-            public_key_pem,
-        })
-        .unwrap();
+    let (_test_db, db, group) = store_with_club(backend);
     let targets: Vec<Target> = ["a", "b", "c"]
         .iter()
         .map(|name| Target {

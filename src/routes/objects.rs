@@ -72,11 +72,9 @@ pub async fn activity(
     let (name, key) = path.into_inner();
     let group = state.db.call(move |db| db.group_by_name(&name)).await?;
     let id = format!("{}/activities/{key}", state.urls.group(&group.name));
-    let doc = outgoing(&state, group.id, id).await?;
-    if !may_read_addressed(&req, &state, &group, &doc).await? {
-        return Err(Error::NotFound);
-    }
-    Ok(activity_json(&doc))
+    Ok(activity_json(
+        &readable_outgoing(&req, &state, &group, id).await?,
+    ))
 }
 
 /// A direct message of the group (`direct::outgoing`), for its recipient.
@@ -94,22 +92,30 @@ pub async fn message(
         .await?
         .filter(|dm| dm.group_id == group.id)
         .ok_or(Error::NotFound)?;
-    let create = outgoing(&state, group.id, dm.create_id).await?;
-    if !may_read_addressed(&req, &state, &group, &create).await? {
-        return Err(Error::NotFound);
-    }
+    let create = readable_outgoing(&req, &state, &group, dm.create_id).await?;
     Ok(activity_json(&crate::documents::post_document(
         create["object"].clone(),
     )))
 }
 
-async fn outgoing(state: &Context, group_id: i64, id: String) -> Result<Value, Error> {
+/// The group's activity `id`, if the request may read it (else 404).
+async fn readable_outgoing(
+    req: &HttpRequest,
+    state: &Context,
+    group: &Group,
+    id: String,
+) -> Result<Value, Error> {
+    let gid = group.id;
     let body = state
         .db
-        .call(move |db| db.outgoing_activity(group_id, &id))
+        .call(move |db| db.outgoing_activity(gid, &id))
         .await?
         .ok_or(Error::NotFound)?;
-    serde_json::from_str(&body).map_err(|e| Error::Internal(e.to_string()))
+    let doc = serde_json::from_str(&body).map_err(|e| Error::Internal(e.to_string()))?;
+    if !may_read_addressed(req, state, group, &doc).await? {
+        return Err(Error::NotFound);
+    }
+    Ok(doc)
 }
 
 /// Whether the signed request may read `doc`, one of the group's
