@@ -2,7 +2,7 @@
 //! outside the group could see it.
 
 use super::note::as_list;
-use crate::federation::actor::id_of;
+use crate::federation::actor::addressees;
 use crate::urls::Urls;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -15,18 +15,11 @@ const PUBLIC: [&str; 3] = [
 
 /// Every id in to/cc/bto/bcc/audience of the activity and its object.
 fn recipients(activity: &Value, object: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    for doc in [activity, object] {
-        for key in ["to", "cc", "bto", "bcc", "audience"] {
-            out.extend(
-                as_list(doc.get(key))
-                    .iter()
-                    .filter_map(id_of)
-                    .map(str::to_string),
-            );
-        }
-    }
-    out
+    [activity, object]
+        .into_iter()
+        .flat_map(addressees)
+        .map(str::to_string)
+        .collect()
 }
 
 /// True if `id` is among the post's recipients (to/cc/bto/bcc/audience

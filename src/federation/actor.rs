@@ -14,6 +14,19 @@ pub fn id_of(v: &Value) -> Option<&str> {
     }
 }
 
+/// Every id a document is addressed to: its to, cc, bto, bcc and
+/// audience, each a single reference or a list of them.
+pub fn addressees(doc: &Value) -> Vec<&str> {
+    ["to", "cc", "bto", "bcc", "audience"]
+        .iter()
+        .flat_map(|key| match doc.get(key) {
+            Some(Value::Array(many)) => many.iter().filter_map(id_of).collect(),
+            Some(one) => id_of(one).into_iter().collect(),
+            None => Vec::new(),
+        })
+        .collect()
+}
+
 /// `host[:port]` of a URL, lowercased: the server an id belongs to.
 pub fn authority(raw: &str) -> Option<String> {
     let url = url::Url::parse(raw).ok()?;

@@ -11,6 +11,7 @@ use super::negotiate::activity_json;
 use crate::context::Context;
 use crate::db::{Group, Post};
 use crate::error::Error;
+use crate::federation::actor::addressees;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
 
@@ -126,7 +127,7 @@ async fn may_read_addressed(
     group: &Group,
     doc: &Value,
 ) -> Result<bool, Error> {
-    let audience = audience(doc);
+    let audience = addressees(doc);
     if audience.contains(&state.urls.group_followers(&group.name).as_str()) {
         return may_read(req, state, group).await;
     }
@@ -134,18 +135,6 @@ async fn may_read_addressed(
         return Ok(false);
     };
     Ok(addressed_to(&audience, &signer.uri, &signer.domain))
-}
-
-/// The `to` and `cc` of an activity, each a string or a list.
-fn audience(doc: &Value) -> Vec<&str> {
-    ["to", "cc"]
-        .iter()
-        .flat_map(|field| match &doc[field] {
-            Value::String(one) => vec![one.as_str()],
-            Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
-            _ => Vec::new(),
-        })
-        .collect()
 }
 
 /// Whether an account (`uri`), or its server (`domain`: an instance
@@ -164,7 +153,7 @@ mod tests {
     #[test]
     fn only_addressees_and_their_servers_read_an_activity_to_accounts() {
         let dm = json!({"to": ["https://a.example/users/al"], "cc": []});
-        let to = audience(&dm);
+        let to = addressees(&dm);
         assert!(addressed_to(&to, "https://a.example/users/al", "a.example"));
         assert!(
             addressed_to(&to, "https://a.example/actor", "a.example"),
@@ -181,7 +170,7 @@ mod tests {
         );
         let one = json!({"to": "https://a.example/users/al", "cc": "https://c.example/x"});
         assert_eq!(
-            audience(&one),
+            addressees(&one),
             vec!["https://a.example/users/al", "https://c.example/x"]
         );
     }
