@@ -59,6 +59,9 @@ impl Account {
 pub fn block_pattern(raw: &str) -> Result<String, String> {
     let raw = raw.trim();
     if !raw.contains('@') && !raw.contains("://") {
+        // `*.example.com` as some lists write it: a domain block covers
+        // its subdomains anyway.
+        let raw = raw.strip_prefix("*.").unwrap_or(raw).trim_end_matches('.');
         let ok = !raw.is_empty()
             && raw
                 .chars()
@@ -73,6 +76,58 @@ pub fn block_pattern(raw: &str) -> Result<String, String> {
         Account::Domain(d) => d,
         other => other.pattern(),
     })
+}
+
+/// Who to write to about this server (`DEMESH_CONTACT`): an email
+/// address or a fediverse account, shown to visitors on the pages and in
+/// NodeInfo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Contact {
+    Email(String),
+    /// `@user@host`.
+    Account(String),
+}
+
+impl Contact {
+    pub fn parse(raw: &str) -> Result<Contact, String> {
+        let raw = raw.trim();
+        let bad = || {
+            format!("DEMESH_CONTACT {raw:?} is not an email address or a fediverse account (@admin@host)")
+        };
+        if raw.starts_with('@') {
+            return match Account::parse(raw) {
+                Ok(Account::Acct { user, host }) if host.contains('.') || host.contains(':') => {
+                    Ok(Contact::Account(format!("@{user}@{host}")))
+                }
+                _ => Err(bad()),
+            };
+        }
+        let Some((local, domain)) = raw.split_once('@') else {
+            return Err(bad());
+        };
+        let local_ok = !local.is_empty()
+            && local
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && domain
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-".contains(c));
+        if local_ok && domain_ok {
+            Ok(Contact::Email(raw.to_string()))
+        } else {
+            Err(bad())
+        }
+    }
+
+    /// As the operator wrote it: `admin@example.org` or `@admin@host`.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Contact::Email(s) | Contact::Account(s) => s,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -108,10 +163,28 @@ mod tests {
     fn blocks_take_domains_too() {
         assert_eq!(block_pattern("Spam.Example"), Ok("spam.example".into()));
         assert_eq!(block_pattern("*@spam.example"), Ok("spam.example".into()));
+        assert_eq!(block_pattern("*.spam.example"), Ok("spam.example".into()));
+        assert_eq!(block_pattern("127.0.0.1:8443"), Ok("127.0.0.1:8443".into()));
         assert_eq!(
             block_pattern("@troll@x.example"),
             Ok("troll@x.example".into())
         );
         assert!(block_pattern("not a domain").is_err());
+    }
+
+    #[test]
+    fn contacts_are_an_email_or_an_account() {
+        assert_eq!(
+            Contact::parse(" admin@example.org "),
+            Ok(Contact::Email("admin@example.org".into()))
+        );
+        assert_eq!(
+            Contact::parse("@Admin@Social.Example"),
+            Ok(Contact::Account("@admin@social.example".into()))
+        );
+        for bad in ["admin", "@admin", "a b@example.org", "admin@localhost", "<x>@y.z", "@a@b c", ""] {
+            let err = Contact::parse(bad).expect_err(bad);
+            assert!(err.contains("DEMESH_CONTACT"), "{err}");
+        }
     }
 }

@@ -5,6 +5,7 @@
 //! environment variable, so this module only layers the file and defaults
 //! under them.
 
+use crate::account::Contact;
 use anyhow::{bail, Context};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -48,6 +49,8 @@ pub struct Config {
     /// Where the source of the running version is published (AGPL §13).
     /// Never defaulted: only the operator knows what they run.
     pub source_url: Option<Url>,
+    /// Who visitors and other admins may write to about this server.
+    pub contact: Option<Contact>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -74,6 +77,7 @@ pub struct Overrides {
     pub log_format: Option<LogFormat>,
     pub trusted_proxies: Option<String>,
     pub source_url: Option<String>,
+    pub contact: Option<String>,
 }
 
 /// `demesh.toml`: the same keys as the environment, in either spelling
@@ -104,6 +108,8 @@ pub struct FileConfig {
     pub trusted_proxies: Option<StringOrList>,
     #[serde(alias = "DEMESH_SOURCE_URL")]
     pub source_url: Option<String>,
+    #[serde(alias = "DEMESH_CONTACT")]
+    pub contact: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -187,6 +193,13 @@ impl Config {
                 .or(file.source_url)
                 .filter(|s| !s.trim().is_empty())
                 .map(|s| parse_source_url(&s))
+                .transpose()?,
+            contact: over
+                .contact
+                .clone()
+                .or(file.contact)
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| Contact::parse(&s).map_err(anyhow::Error::msg))
                 .transpose()?,
         })
     }
@@ -364,11 +377,16 @@ mod tests {
 
         let c = Config::resolve(&Overrides::default(), FileConfig::default()).expect("defaults");
         assert!(c.source_url.is_none(), "no invented source address");
+        assert!(c.contact.is_none());
+        let file: FileConfig = toml::from_str("DEMESH_CONTACT = \"@admin@social.example\"").expect("toml");
+        let c = Config::resolve(&Overrides::default(), file).expect("contact");
+        assert_eq!(c.contact.map(|c| c.as_str().to_string()).as_deref(), Some("@admin@social.example"));
         assert!(c.trusted_proxies.is_empty());
         for (key, bad) in [
             ("trusted_proxies", "\"10.0.0.300\""),
             ("source_url", "\"not a url\""),
             ("log_format", "\"xml\""),
+            ("contact", "\"nobody\""),
         ] {
             let file: FileConfig = toml::from_str(&format!("{key} = {bad}")).expect("toml");
             assert!(

@@ -138,6 +138,15 @@ fn report(
                 .as_ref()
                 .map_or_else(unset, |u| u.to_string()),
         ),
+        (
+            "contact",
+            "DEMESH_CONTACT",
+            f.contact.is_some(),
+            config
+                .contact
+                .as_ref()
+                .map_or_else(unset, |c| c.as_str().to_string()),
+        ),
     ];
     let settings = rows
         .into_iter()
@@ -238,5 +247,6 @@ mod tests {
         );
         assert_eq!(by_key("database_url").1, "default");
         assert_eq!(by_key("source_url").0, "unset");
+        assert_eq!(by_key("contact").0, "unset");
     }
 }

@@ -3,6 +3,7 @@
 
 mod audit;
 mod block;
+mod block_csv;
 mod config_cmd;
 mod demo;
 mod docs;
@@ -124,6 +125,9 @@ pub struct GlobalArgs {
     /// Where you publish the source of the demesh you run (AGPL §13); shown on NodeInfo and HTML pages
     #[arg(long, global = true, env = "DEMESH_SOURCE_URL", value_name = "URL")]
     pub source_url: Option<String>,
+    /// Who visitors may write to about this server: an email or @admin@host; shown on the pages and in NodeInfo
+    #[arg(long, global = true, env = "DEMESH_CONTACT", value_name = "CONTACT")]
+    pub contact: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -221,6 +225,7 @@ impl GlobalArgs {
             log_format: self.log_format,
             trusted_proxies: self.trusted_proxies.clone(),
             source_url: self.source_url.clone(),
+            contact: self.contact.clone(),
         }
     }
 }

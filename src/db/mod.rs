@@ -37,6 +37,7 @@ mod transaction;
 pub use actors::RemoteActor;
 pub use answers::{GroupBlock, Outgoing, Removal};
 pub use audit::{AuditEntry, AuditOutcome, NewAudit};
+pub use blocks::{covering_domains, domain_covers, Block};
 pub(crate) use claim::claim_token;
 pub use connection::{init_tls, Backend, DbConn};
 pub use direct_messages::{DirectMessage, NewDirect};

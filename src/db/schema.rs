@@ -75,6 +75,7 @@ diesel::table! {
         id -> BigInt,
         pattern -> Text,
         created_at -> BigInt,
+        reason -> Text,
     }
 }
 

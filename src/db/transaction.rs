@@ -157,15 +157,15 @@ mod tests {
     fn all_or_nothing() {
         let (_dir, db) = db();
         let failed: DbResult<()> = db.transaction(|tx| {
-            tx.add_block("one.example")?;
-            tx.add_block("two.example")?;
+            tx.add_block("one.example", "")?;
+            tx.add_block("two.example", "")?;
             Err(DbError::Conflict("stop".into()))
         });
         assert!(failed.is_err());
         assert!(db.list_blocks().expect("list").is_empty());
         db.transaction(|tx| {
-            tx.add_block("one.example")?;
-            tx.transaction(|inner| inner.add_block("two.example"))
+            tx.add_block("one.example", "")?;
+            tx.transaction(|inner| inner.add_block("two.example", ""))
         })
         .expect("commit");
         assert_eq!(db.list_blocks().expect("list").len(), 2);
@@ -176,7 +176,7 @@ mod tests {
         let (_dir, db) = db();
         let result: DbResult<()> = db.transaction(|tx| {
             let _held = tx.conn()?;
-            tx.add_block("x.example").map(drop)
+            tx.add_block("x.example", "").map(drop)
         });
         assert!(matches!(result, Err(DbError::Task(_))), "{result:?}");
     }

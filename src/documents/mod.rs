@@ -6,7 +6,7 @@ use activitystreams::{context, security};
 use serde_json::{json, Value};
 
 mod pages;
-pub use pages::{group_page, instance_page, invite_page};
+pub use pages::{group_page, instance_page, invite_page, Site};
 
 /// The JSON-LD context of actor documents: ActivityStreams, the security
 /// vocabulary (publicKey) and the extension terms Mastodon reads.
@@ -137,30 +137,6 @@ pub fn rfc3339(ms: i64) -> String {
 }
 
 /// Escapes text for HTML element content and attribute values.
-/// The footer of every HTML page (AGPL §13: users of a network service are
-/// offered its source). It links the operator's `DEMESH_SOURCE_URL`, and
-/// without one says that the licence asks the operator to publish it here:
-/// demesh never guesses an address for code the operator may have changed.
-pub fn source_footer(source: Option<&url::Url>) -> String {
-    const LICENCE: &str = "free software under the GNU Affero General Public License, \
-                           version 3 or later";
-    match source {
-        Some(url) => {
-            let href = escape_html(url.as_str());
-            format!(
-                "<footer><p>This server runs demesh, {LICENCE}. \
-                 <a href=\"{href}\">Source code</a> of the version running here.</p></footer>"
-            )
-        }
-        None => format!(
-            "<footer><p>This server runs demesh, {LICENCE}. The licence (section 13) \
-             asks the operator of this server to offer you the source code of the version it \
-             runs, by publishing its address here (setting <code>DEMESH_SOURCE_URL</code>); \
-             until they do, ask them for it.</p></footer>"
-        ),
-    }
-}
-
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

@@ -3,7 +3,9 @@
 use super::negotiate::{activity_json, html, wants_html};
 use crate::context::Context;
 use crate::db::Group;
-use crate::documents::{counted_collection, group_actor, group_page, group_tombstone, invite_page};
+use crate::documents::{
+    counted_collection, group_actor, group_page, group_tombstone, invite_page, Site,
+};
 use crate::error::Error;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -27,11 +29,7 @@ pub async fn actor(
         other => other?,
     };
     if wants_html(&req) {
-        return Ok(html(group_page(
-            &group,
-            &state.config.acct_domain(),
-            state.config.source_url.as_ref(),
-        )));
+        return Ok(html(group_page(&group, &Site::of(&state.config))));
     }
     Ok(activity_json(&group_actor(&state.urls, &group)))
 }
@@ -73,8 +71,7 @@ pub async fn invite(
     Ok(html(invite_page(
         &group,
         &invite.code,
-        &state.config.acct_domain(),
-        state.config.source_url.as_ref(),
+        &Site::of(&state.config),
     )))
 }
 

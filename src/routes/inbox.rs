@@ -223,6 +223,10 @@ pub(super) async fn signed_get_signer(
         body: None,
     })
     .map_err(|e| Error::Unauthorized(e.to_string()))?;
+    // A blocked server's key is not even fetched.
+    if is_blocked(state, authority(&pending.key_id).into_iter().collect()).await? {
+        return Err(Error::Forbidden);
+    }
     let signer = verify(state, &pending, false, None)
         .await?
         .ok_or_else(|| Error::Unauthorized("unknown signer".into()))?;

@@ -2,7 +2,7 @@
 
 use super::negotiate::{activity_json, html, wants_html};
 use crate::context::Context;
-use crate::documents::{instance_actor, instance_page};
+use crate::documents::{instance_actor, instance_page, Site};
 use crate::error::Error;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -30,8 +30,5 @@ pub async fn index(req: HttpRequest, state: web::Data<Context>) -> Result<HttpRe
             &state.instance_public_pem,
         )));
     }
-    Ok(html(instance_page(
-        &state.config.acct_domain(),
-        state.config.source_url.as_ref(),
-    )))
+    Ok(html(instance_page(&Site::of(&state.config))))
 }

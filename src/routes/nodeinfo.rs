@@ -1,6 +1,7 @@
 //! NodeInfo 2.1, for directories and for peers that label servers by
 //! software. It counts groups but never names them.
 
+use crate::account::Contact;
 use crate::context::Context;
 use crate::error::Error;
 use actix_web::{web, HttpResponse};
@@ -41,6 +42,15 @@ pub async fn nodeinfo(state: web::Data<Context>) -> Result<HttpResponse, Error> 
     // AGPL §13: the source the operator runs, only where they said.
     if let Some(source) = &state.config.source_url {
         doc["software"]["repository"] = json!(source.as_str());
+    }
+    // Whom to write to about this server, where the operator said.
+    // `maintainer.email` is where Misskey and the server directories that
+    // follow it look for an address.
+    if let Some(contact) = &state.config.contact {
+        doc["metadata"]["contact"] = json!(contact.as_str());
+        if let Contact::Email(mail) = contact {
+            doc["metadata"]["maintainer"] = json!({ "email": mail });
+        }
     }
     Ok(HttpResponse::Ok()
         .content_type(format!(
