@@ -182,7 +182,15 @@ mod tests {
             Contact::parse("@Admin@Social.Example"),
             Ok(Contact::Account("@admin@social.example".into()))
         );
-        for bad in ["admin", "@admin", "a b@example.org", "admin@localhost", "<x>@y.z", "@a@b c", ""] {
+        for bad in [
+            "admin",
+            "@admin",
+            "a b@example.org",
+            "admin@localhost",
+            "<x>@y.z",
+            "@a@b c",
+            "",
+        ] {
             let err = Contact::parse(bad).expect_err(bad);
             assert!(err.contains("DEMESH_CONTACT"), "{err}");
         }

@@ -378,9 +378,13 @@ mod tests {
         let c = Config::resolve(&Overrides::default(), FileConfig::default()).expect("defaults");
         assert!(c.source_url.is_none(), "no invented source address");
         assert!(c.contact.is_none());
-        let file: FileConfig = toml::from_str("DEMESH_CONTACT = \"@admin@social.example\"").expect("toml");
+        let file: FileConfig =
+            toml::from_str("DEMESH_CONTACT = \"@admin@social.example\"").expect("toml");
         let c = Config::resolve(&Overrides::default(), file).expect("contact");
-        assert_eq!(c.contact.map(|c| c.as_str().to_string()).as_deref(), Some("@admin@social.example"));
+        assert_eq!(
+            c.contact.map(|c| c.as_str().to_string()).as_deref(),
+            Some("@admin@social.example")
+        );
         assert!(c.trusted_proxies.is_empty());
         for (key, bad) in [
             ("trusted_proxies", "\"10.0.0.300\""),

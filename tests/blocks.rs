@@ -86,7 +86,13 @@ async fn a_host_block_ends_the_memberships_on_every_port(backend: Backend) {
     let c = club(backend).await;
     let out = c.s.cli(&["block", "add", "127.0.0.1"]).ok().to_string();
     assert!(out.contains("3 membership(s)"), "{out}");
-    assert!(c.s.cli(&["member", "list", "club", "--json"]).json().as_array().unwrap().is_empty());
+    assert!(c
+        .s
+        .cli(&["member", "list", "club", "--json"])
+        .json()
+        .as_array()
+        .unwrap()
+        .is_empty());
     for server in [&c.a, &c.b] {
         let reject = server.wait_for("Reject").await;
         assert!(reject.verified);
@@ -102,7 +108,8 @@ const HEADER: &str = "#domain,#severity,#reject_media,#reject_reports,#public_co
 async fn import_then_export_round_trips(backend: Backend) {
     let db = TestDb::new(backend);
     let s = TestServer::start(&db).await;
-    s.cli(&["block", "add", "old.example", "--reason", "kept"]).ok();
+    s.cli(&["block", "add", "old.example", "--reason", "kept"])
+        .ok();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("domain_blocks.csv");
     std::fs::write(
@@ -123,7 +130,10 @@ async fn import_then_export_round_trips(backend: Backend) {
     let want = [
         ("loud.example".to_string(), String::new()),
         ("old.example".to_string(), "kept".to_string()),
-        ("spam.example".to_string(), "Spam, and lots of it".to_string()),
+        (
+            "spam.example".to_string(),
+            "Spam, and lots of it".to_string(),
+        ),
     ];
     assert_eq!(blocks(&s), want);
     let audit = s.cli(&["audit", "--json"]).json();
@@ -132,9 +142,16 @@ async fn import_then_export_round_trips(backend: Backend) {
     s.cli(&["block", "add", "@troll@other.example"]).ok();
     let export = s.cli(&["block", "export"]);
     let csv = export.ok().to_string();
-    assert!(export.stderr.contains("1 account block(s) left out"), "{}", export.stderr);
+    assert!(
+        export.stderr.contains("1 account block(s) left out"),
+        "{}",
+        export.stderr
+    );
     assert_eq!(csv.lines().next(), Some(HEADER));
-    assert!(csv.contains("spam.example,suspend,false,false,\"Spam, and lots of it\",false"), "{csv}");
+    assert!(
+        csv.contains("spam.example,suspend,false,false,\"Spam, and lots of it\",false"),
+        "{csv}"
+    );
     assert!(!csv.contains("troll"), "{csv}");
 
     // The export, imported on another server, gives the same blocks.
@@ -142,8 +159,14 @@ async fn import_then_export_round_trips(backend: Backend) {
     let other = TestServer::start(&other_db).await;
     let exported = dir.path().join("export.csv");
     std::fs::write(&exported, &csv).unwrap();
-    let out = other.cli(&["block", "import", exported.to_str().unwrap()]).ok().to_string();
-    assert_eq!(out.trim(), "imported 3, skipped 0 (noop), already blocked 0");
+    let out = other
+        .cli(&["block", "import", exported.to_str().unwrap()])
+        .ok()
+        .to_string();
+    assert_eq!(
+        out.trim(),
+        "imported 3, skipped 0 (noop), already blocked 0"
+    );
     assert_eq!(blocks(&other), want);
     other.stop().await;
     s.stop().await;
@@ -155,9 +178,18 @@ async fn a_bad_list_is_refused_whole_with_its_line(backend: Backend) {
     let s = TestServer::start(&db).await;
     let dir = tempfile::tempdir().unwrap();
     for (text, want) in [
-        (format!("{HEADER}\ngood.example,suspend,,,,\nbad domain,suspend,,,,\n"), "line 3: \"bad domain\" is not a domain"),
-        (format!("{HEADER}\ngood.example,obliterate,,,,\n"), "line 2: severity \"obliterate\""),
-        (format!("{HEADER}\ngood.example,suspend,,,\"never closed\n"), "line 2: a quoted field is never closed"),
+        (
+            format!("{HEADER}\ngood.example,suspend,,,,\nbad domain,suspend,,,,\n"),
+            "line 3: \"bad domain\" is not a domain",
+        ),
+        (
+            format!("{HEADER}\ngood.example,obliterate,,,,\n"),
+            "line 2: severity \"obliterate\"",
+        ),
+        (
+            format!("{HEADER}\ngood.example,suspend,,,\"never closed\n"),
+            "line 2: a quoted field is never closed",
+        ),
     ] {
         let file = dir.path().join("list.csv");
         std::fs::write(&file, &text).unwrap();
@@ -169,7 +201,9 @@ async fn a_bad_list_is_refused_whole_with_its_line(backend: Backend) {
         assert!(blocks(&s).is_empty(), "nothing imported from a bad list");
     }
     let missing = s.cli(&["block", "import", "/nonexistent/list.csv"]);
-    assert!(missing.failed().contains("cannot read /nonexistent/list.csv"));
+    assert!(missing
+        .failed()
+        .contains("cannot read /nonexistent/list.csv"));
     s.stop().await;
 }
 

@@ -42,7 +42,11 @@ fn meta<'a>(html: &'a str, key: &str) -> &'a str {
 }
 
 async fn nodeinfo(s: &TestServer) -> Value {
-    let res = common::http().get(s.url("/nodeinfo/2.1")).send().await.unwrap();
+    let res = common::http()
+        .get(s.url("/nodeinfo/2.1"))
+        .send()
+        .await
+        .unwrap();
     res.json().await.unwrap()
 }
 
@@ -51,9 +55,16 @@ async fn every_page_previews_and_leaks_nothing(backend: Backend) {
         config.contact = Some(Contact::Email("admin@relay.example".into()));
     })
     .await;
-    c.s.cli(&["group", "set", "club", "display-name", "Book club"]).ok();
-    c.s.cli(&["group", "set", "club", "summary", "We read <b>slowly</b>.\n\nOne book a month."])
+    c.s.cli(&["group", "set", "club", "display-name", "Book club"])
         .ok();
+    c.s.cli(&[
+        "group",
+        "set",
+        "club",
+        "summary",
+        "We read <b>slowly</b>.\n\nOne book a month.",
+    ])
+    .ok();
     let (_, note) = alice_posts(&c, "secret-words").await;
     let invite = c.s.cli(&["invite", "create", "club", "--json"]).json();
     let invite_url = invite["link"].as_str().unwrap().to_string();
@@ -64,7 +75,10 @@ async fn every_page_previews_and_leaks_nothing(backend: Backend) {
     let (group, _) = page(&c.group).await;
     let (invited, _) = page(&invite_url).await;
     for html in [&front, &group, &invited] {
-        assert!(html.contains("<style>body{font-family:sans-serif"), "{html}");
+        assert!(
+            html.contains("<style>body{font-family:sans-serif"),
+            "{html}"
+        );
         assert!(!meta(html, "description").is_empty());
         assert_eq!(meta(html, "og:type"), "website");
         assert!(!meta(html, "og:title").is_empty());
@@ -99,7 +113,10 @@ async fn every_page_previews_and_leaks_nothing(backend: Backend) {
 
     let info = nodeinfo(&c.s).await;
     assert_eq!(info["metadata"]["contact"], "admin@relay.example");
-    assert_eq!(info["metadata"]["maintainer"]["email"], "admin@relay.example");
+    assert_eq!(
+        info["metadata"]["maintainer"]["email"],
+        "admin@relay.example"
+    );
     c.s.stop().await;
 }
 
@@ -112,7 +129,10 @@ async fn an_account_contact_and_none(backend: Backend) {
     .await;
     s.cli(&["group", "create", "club"]).ok();
     let (html, _) = page(&s.url("/groups/club")).await;
-    assert!(html.contains("<code>@admin@social.example</code>"), "{html}");
+    assert!(
+        html.contains("<code>@admin@social.example</code>"),
+        "{html}"
+    );
     // No summary: the description still says what the group is.
     assert!(meta(&html, "description").contains("private fediverse group"));
     let info = nodeinfo(&s).await;
@@ -158,8 +178,14 @@ fn the_contact_setting_is_validated_and_reported() {
     let out = run("the admin");
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.starts_with("error: ") && err.contains("DEMESH_CONTACT"), "{err}");
+    assert!(
+        err.starts_with("error: ") && err.contains("DEMESH_CONTACT"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
 }
 
-backend_tests!(every_page_previews_and_leaks_nothing, an_account_contact_and_none);
+backend_tests!(
+    every_page_previews_and_leaks_nothing,
+    an_account_contact_and_none
+);

@@ -106,7 +106,11 @@ pub fn run(config: Config, cmd: BlockCommand) -> anyhow::Result<()> {
                 } else {
                     format!("  {}", b.reason)
                 };
-                println!("{:<40} since {}{reason}", b.pattern, human_time(b.created_at));
+                println!(
+                    "{:<40} since {}{reason}",
+                    b.pattern,
+                    human_time(b.created_at)
+                );
             }
         }
         BlockCommand::Import { file } => {

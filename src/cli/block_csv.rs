@@ -13,7 +13,8 @@
 use crate::account::block_pattern;
 use crate::db::Block;
 
-pub const HEADER: &str = "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate";
+pub const HEADER: &str =
+    "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
@@ -34,7 +35,9 @@ pub struct Entry {
 /// Every row of `text`, or the first problem as `line N: what`.
 pub fn parse(text: &str) -> Result<Vec<Entry>, String> {
     let records = records(text)?;
-    let mut rows = records.into_iter().filter(|(_, r)| r.iter().any(|f| !f.trim().is_empty()));
+    let mut rows = records
+        .into_iter()
+        .filter(|(_, r)| r.iter().any(|f| !f.trim().is_empty()));
     let Some((first_line, first)) = rows.next() else {
         return Err("the file is empty: expected a header like ".to_string() + HEADER);
     };
@@ -43,8 +46,17 @@ pub fn parse(text: &str) -> Result<Vec<Entry>, String> {
     let (columns, first_row): (Vec<String>, _) = if name(&first[0]) == "domain" {
         (first.iter().map(|f| name(f)).collect(), None)
     } else {
-        let order = ["domain", "severity", "reject_media", "reject_reports", "public_comment"];
-        (order.iter().map(|s| s.to_string()).collect(), Some((first_line, first)))
+        let order = [
+            "domain",
+            "severity",
+            "reject_media",
+            "reject_reports",
+            "public_comment",
+        ];
+        (
+            order.iter().map(|s| s.to_string()).collect(),
+            Some((first_line, first)),
+        )
     };
     let column = |n: &str| columns.iter().position(|c| c == n);
     let domain_at = column("domain").unwrap_or(0);
@@ -184,9 +196,18 @@ mod tests {
     #[test]
     fn problems_name_their_line() {
         let bad = [
-            ("#domain,#severity\nok.example,suspend\nnot a domain,suspend\n", "line 3:"),
-            ("#domain,#severity\nok.example,ban\n", "line 2: severity \"ban\""),
-            ("#domain\n\"open.example\n", "line 2: a quoted field is never closed"),
+            (
+                "#domain,#severity\nok.example,suspend\nnot a domain,suspend\n",
+                "line 3:",
+            ),
+            (
+                "#domain,#severity\nok.example,ban\n",
+                "line 2: severity \"ban\"",
+            ),
+            (
+                "#domain\n\"open.example\n",
+                "line 2: a quoted field is never closed",
+            ),
             ("#domain\nbad\"quote.example\n", "line 2: a quote"),
             ("#domain\n@someone@x.example\n", "line 2:"),
             ("", "empty"),
@@ -212,7 +233,13 @@ mod tests {
         ]);
         assert!(text.starts_with(HEADER));
         let back = parse(&text).expect("reads back");
-        let got: Vec<_> = back.iter().map(|e| (e.domain.as_str(), e.comment.as_str())).collect();
-        assert_eq!(got, [("a.example", "spam, \"bots\""), ("127.0.0.1:8443", "")]);
+        let got: Vec<_> = back
+            .iter()
+            .map(|e| (e.domain.as_str(), e.comment.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [("a.example", "spam, \"bots\""), ("127.0.0.1:8443", "")]
+        );
     }
 }

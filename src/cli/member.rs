@@ -36,7 +36,7 @@ pub enum MemberCommand {
     Remove { group: String, account: String },
     /// Make an approved member a moderator: they get the group's request
     /// notices and reports by direct message and may command the group by
-    /// direct message (see "Moderating from your app" in the README)
+    /// direct message (see "Moderating from your app" in docs/groups.md)
     Promote { group: String, account: String },
     /// Make a moderator a plain member again
     Demote { group: String, account: String },

@@ -52,9 +52,8 @@ pub fn covering_domains(authority: &str) -> Vec<String> {
     if host != authority {
         names.push(host.clone());
     }
-    let is_ip = host.starts_with('[')
-        || host.contains(':')
-        || host.parse::<std::net::Ipv4Addr>().is_ok();
+    let is_ip =
+        host.starts_with('[') || host.contains(':') || host.parse::<std::net::Ipv4Addr>().is_ok();
     if !is_ip {
         let mut rest = host.as_str();
         while let Some((_, parent)) = rest.split_once('.') {
@@ -147,7 +146,12 @@ mod tests {
     fn a_domain_covers_its_subdomains_and_ports() {
         assert_eq!(
             covering_domains("A.Social.Example:8443"),
-            ["a.social.example:8443", "a.social.example", "social.example", "example"]
+            [
+                "a.social.example:8443",
+                "a.social.example",
+                "social.example",
+                "example"
+            ]
         );
         assert_eq!(
             covering_domains("127.0.0.1:59165"),

@@ -179,9 +179,7 @@ pub fn invite_page(group: &Group, code: &str, site: &Site) -> String {
     page(
         Head {
             title: format!("Invitation to {} ({handle_text})", group.display_name),
-            description: format!(
-                "An invitation to join {handle_text}, a private fediverse group."
-            ),
+            description: format!("An invitation to join {handle_text}, a private fediverse group."),
             url: site.urls.group_invite(&group.name, code),
             alternate: Some(actor),
             noindex: true,

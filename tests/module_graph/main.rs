@@ -1,4 +1,4 @@
-//! The module directions of README's "Layout" section, checked on the source:
+//! The module directions of docs/architecture.md ("Layout"), checked on the source:
 //! every `crate::X` / `use crate::{X, ..}` / `super::X` / `demesh::X` path that
 //! leaves a top-level module of src/ is an edge, and each edge must be in
 //! `ALLOWED`. `db` imports nothing of demesh, only `cli` and `main` import
@@ -11,7 +11,7 @@ use scan::{heads_after, module_of, source_graph, strip_comments, super_heads, vi
 use std::path::Path;
 
 /// Who may import whom: the data path (inbox → store → process → queue →
-/// deliver) reads top to bottom. Keep in step with README.md ("Module
+/// deliver) reads top to bottom. Keep in step with docs/architecture.md ("Module
 /// directions"); the last names of each row are the small helper modules.
 #[rustfmt::skip]
 const ALLOWED: &[(&str, &[&str])] = &[
