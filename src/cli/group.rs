@@ -3,6 +3,7 @@
 use super::output::{human_time, print_json};
 use crate::config::Config;
 use crate::db::{Db, DbError, Group, NewGroup, Posting, Setting};
+use crate::moderation::{audited, audited_in};
 use crate::urls::Urls;
 use crate::{group_name, keys};
 use anyhow::{anyhow, bail, Context};
@@ -109,7 +110,7 @@ impl GroupView {
 }
 
 pub fn run(config: Config, cmd: GroupCommand) -> anyhow::Result<()> {
-    let db = Db::connect(&config.database_url)?;
+    let db = crate::opening::existing(&config)?;
     let urls = Urls::new(&config);
     match cmd {
         GroupCommand::Create {
@@ -118,20 +119,32 @@ pub fn run(config: Config, cmd: GroupCommand) -> anyhow::Result<()> {
             summary,
             json,
         } => {
+            for warning in crate::opening::base_url_warnings(&config) {
+                eprintln!("warning: {warning}");
+            }
             group_name::validate(&name).map_err(|e| anyhow!(e))?;
+            // Outside the transaction: SQLite's writers would wait on it.
             let (private_key_pem, public_key_pem) = keys::generate_rsa_pem()?;
-            let group = db
-                .create_group(NewGroup {
-                    display_name: display_name.unwrap_or_else(|| name.clone()),
-                    name,
-                    summary: summary.unwrap_or_default(),
-                    private_key_pem,
-                    public_key_pem,
-                })
-                .map_err(|e| match e {
-                    DbError::Conflict(msg) => anyhow!(msg),
-                    other => other.into(),
-                })?;
+            let mut made = None;
+            audited_in(&db, None, &format!("group create {name}"), |tx| {
+                let group = tx
+                    .create_group(NewGroup {
+                        display_name: display_name.unwrap_or_else(|| name.clone()),
+                        name: name.clone(),
+                        summary: summary.unwrap_or_default(),
+                        private_key_pem,
+                        public_key_pem,
+                    })
+                    .map_err(|e| match e {
+                        DbError::Conflict(msg) => anyhow!(msg),
+                        other => other.into(),
+                    })?;
+                let text = format!("created group {}", group.name);
+                let id = group.id;
+                made = Some(group);
+                Ok((Some(id), text))
+            })?;
+            let group = made.ok_or_else(|| anyhow!("group {name} was not created"))?;
             let view = GroupView::new(&config, &urls, &group);
             if json {
                 return print_json(&view);
@@ -181,52 +194,77 @@ pub fn run(config: Config, cmd: GroupCommand) -> anyhow::Result<()> {
         }
         GroupCommand::Set { name, key, value } => {
             let group = find(&db, &name)?;
-            match key.as_str() {
-                "display-name" => db.set_group_profile(&name, Some(&value), None)?,
-                "summary" => db.set_group_profile(&name, None, Some(&value))?,
-                "leak-guard" => {
-                    let Ok(mode) = value.parse::<crate::db::LeakGuard>() else {
-                        bail!("leak-guard is warn, reject or allow, not {value:?}");
-                    };
-                    db.set_leak_guard(&name, mode)?;
-                    group
-                }
-                "icon" => {
-                    let url = icon_url(&value, config.allow_private_networks)?;
-                    db.set_group_icon(&name, url.as_deref())?;
-                    group
-                }
-                "rules" | "question" | "welcome" | "posting" | "replies" => {
-                    db.set_group_setting(&name, setting(&key, &value)?)?;
-                    group
-                }
-                other => bail!(
-                    "unknown setting {other:?}: use display-name, summary, icon, leak-guard, \
-                     rules, question, welcome, posting or replies"
-                ),
-            };
-            println!("{name}: {key} set");
-            if PROFILE_KEYS.contains(&key.as_str()) {
-                // Member servers show the profile: send them the new one.
-                let servers = crate::membership::announce_profile(&db, &urls, &find(&db, &name)?)?;
-                if servers > 0 {
-                    println!("{servers} member server(s) will get the new profile");
-                }
-            }
+            let command = format!("group set {name} {key} {value}");
+            let done = audited(&db, Some(&group), &command, |tx| {
+                set(tx, &config, &urls, &group, &key, &value)
+            })?;
+            println!("{done}");
         }
         GroupCommand::Delete { name, yes } => {
             let group = find(&db, &name)?;
             if !yes && !confirm(&name)? {
                 bail!("not deleted");
             }
-            let servers = crate::membership::delete_group(&db, &urls, &group)?;
-            println!(
-                "deleted group {name}; {servers} member server{} will be told",
-                if servers == 1 { "" } else { "s" }
-            );
+            let done = audited(&db, Some(&group), &format!("group delete {name}"), |tx| {
+                let servers = crate::membership::delete_group(tx, &urls, &group)?;
+                Ok(format!(
+                    "deleted group {name}; {servers} member server{} will be told",
+                    if servers == 1 { "" } else { "s" }
+                ))
+            })?;
+            println!("{done}");
         }
     }
     Ok(())
+}
+
+/// `group set`: changes one setting; a profile change is sent to the
+/// member servers in the same transaction.
+fn set(
+    db: &Db,
+    config: &Config,
+    urls: &Urls,
+    group: &Group,
+    key: &str,
+    value: &str,
+) -> anyhow::Result<String> {
+    let name = &group.name;
+    match key {
+        "display-name" => {
+            db.set_group_profile(name, Some(value), None)?;
+        }
+        "summary" => {
+            db.set_group_profile(name, None, Some(value))?;
+        }
+        "leak-guard" => {
+            let Ok(mode) = value.parse::<crate::db::LeakGuard>() else {
+                bail!("leak-guard is warn, reject or allow, not {value:?}");
+            };
+            db.set_leak_guard(name, mode)?;
+        }
+        "icon" => {
+            let url = icon_url(value, config.allow_private_networks)?;
+            db.set_group_icon(name, url.as_deref())?;
+        }
+        "rules" | "question" | "welcome" | "posting" | "replies" => {
+            db.set_group_setting(name, setting(key, value)?)?;
+        }
+        other => bail!(
+            "unknown setting {other:?}: use display-name, summary, icon, leak-guard, \
+             rules, question, welcome, posting or replies"
+        ),
+    }
+    let mut text = format!("{name}: {key} set");
+    if PROFILE_KEYS.contains(&key) {
+        // Member servers show the profile: send them the new one.
+        let servers = crate::membership::announce_profile(db, urls, &find(db, name)?)?;
+        if servers > 0 {
+            text.push_str(&format!(
+                "\n{servers} member server(s) will get the new profile"
+            ));
+        }
+    }
+    Ok(text)
 }
 
 /// The settings the actor document shows: a change goes to member servers.
