@@ -88,6 +88,8 @@ fn admin_commands_never_create_a_database() {
     // A role SQLite cannot run is refused before anything is opened.
     let web = run_in(&abs, &[], &["serve", "--role", "web"]);
     assert!(web.failed().contains("needs PostgreSQL"), "{}", web.stderr);
+    let listen = run_in(&abs, &[("DEMESH_LISTEN", "nowhere")], &["serve"]);
+    assert!(listen.failed().contains("DEMESH_LISTEN"), "{}", listen.stderr);
     assert!(files_in(&abs).is_empty(), "created: {:?}", files_in(&abs));
 
     // migrate creates it, private to its owner; then the commands work.

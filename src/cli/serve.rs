@@ -29,6 +29,10 @@ pub fn serve(config: Config, opts: ServeOpts) -> anyhow::Result<()> {
             opts.role
         );
     }
+    // A listen address that cannot be bound is refused before the
+    // database is created, too.
+    std::net::ToSocketAddrs::to_socket_addrs(&config.listen)
+        .with_context(|| format!("DEMESH_LISTEN {:?} is not an address", config.listen))?;
     // Held until the process ends: one serving process per SQLite file.
     let (db, lock) = crate::opening::for_serving(&config)?;
     if let Some(lock) = &lock {
