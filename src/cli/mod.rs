@@ -7,6 +7,7 @@ mod config_cmd;
 mod demo;
 mod docs;
 mod group;
+mod group_set;
 mod inbox;
 mod invite;
 mod logging;
