@@ -14,11 +14,18 @@ const CODE_BYTES: usize = 16;
 /// Length of a code's text (unpadded URL-safe base64 of `CODE_BYTES`).
 pub const CODE_LEN: usize = 22;
 
-/// A fresh code: URL-safe, unguessable (openssl's CSPRNG).
+/// A fresh code: URL-safe, unguessable (openssl's CSPRNG), and never
+/// starting with `-`, which a command line would read as a flag (one draw
+/// in 64 does; drawing again keeps the others equally likely).
 pub fn new_code() -> anyhow::Result<String> {
-    let mut bytes = [0u8; CODE_BYTES];
-    openssl::rand::rand_bytes(&mut bytes)?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
+    loop {
+        let mut bytes = [0u8; CODE_BYTES];
+        openssl::rand::rand_bytes(&mut bytes)?;
+        let code = URL_SAFE_NO_PAD.encode(bytes);
+        if !code.starts_with('-') {
+            return Ok(code);
+        }
+    }
 }
 
 /// True if `word` has the shape of a code demesh makes. Codes are only
@@ -93,6 +100,16 @@ mod tests {
             url::form_urlencoded::byte_serialize(a.as_bytes()).collect::<String>(),
             a
         );
+    }
+
+    #[test]
+    fn codes_never_start_with_a_dash() {
+        // One raw draw in 64 starts with '-': 5,000 codes would show ~78.
+        let dashed = (0..5_000)
+            .map(|_| new_code().expect("code"))
+            .filter(|c| c.starts_with('-'))
+            .count();
+        assert_eq!(dashed, 0);
     }
 
     #[test]

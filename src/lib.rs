@@ -19,6 +19,7 @@ pub mod membership;
 pub mod memory;
 pub mod metrics;
 pub mod moderation;
+pub mod opening;
 pub mod routes;
 pub mod rules;
 pub mod server;

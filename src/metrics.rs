@@ -55,9 +55,42 @@ impl Metrics {
 
     /// The exposition text; `queue` is (pending deliveries, age in seconds
     /// of the oldest, unprocessed incoming activities); `inbox_failed`:
-    /// stored activities whose retries ran out (`demesh inbox --failed`).
-    pub fn render(&self, queue: (i64, f64, i64), inbox_failed: i64) -> String {
+    /// stored activities whose retries ran out (`demesh inbox --failed`);
+    /// `population`: (groups, members, pending follow requests).
+    pub fn render(
+        &self,
+        queue: (i64, f64, i64),
+        inbox_failed: i64,
+        population: (i64, i64, i64),
+    ) -> String {
         let mut out = String::new();
+        out.push_str("# HELP demesh_build_info The running demesh's version (always 1).\n");
+        out.push_str("# TYPE demesh_build_info gauge\n");
+        let _ = writeln!(
+            out,
+            "demesh_build_info{{version=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        );
+        let (groups, members, pending) = population;
+        for (name, help, n) in [
+            (
+                "demesh_groups",
+                "Groups hosted (deleted ones not counted).",
+                groups,
+            ),
+            (
+                "demesh_members",
+                "Approved memberships, over all groups.",
+                members,
+            ),
+            (
+                "demesh_pending_requests",
+                "Follow requests waiting for approval.",
+                pending,
+            ),
+        ] {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {n}");
+        }
         out.push_str("# HELP demesh_inbox_requests_total Inbox POSTs by response status.\n");
         out.push_str("# TYPE demesh_inbox_requests_total counter\n");
         for (status, n) in snapshot(&self.inbox) {
@@ -115,7 +148,12 @@ mod tests {
         m.inbox_status(401);
         m.delivery("delivered", "a.example");
         m.delivery("retry", "b.example");
-        let text = m.render((3, 12.5, 1), 2);
+        let text = m.render((3, 12.5, 1), 2, (4, 17, 3));
+        let version = env!("CARGO_PKG_VERSION");
+        assert!(text.contains(&format!("demesh_build_info{{version=\"{version}\"}} 1\n")));
+        assert!(text.contains("demesh_groups 4\n"));
+        assert!(text.contains("demesh_members 17\n"));
+        assert!(text.contains("demesh_pending_requests 3\n"));
         assert!(text.contains("demesh_inbox_requests_total{status=\"202\"} 2\n"));
         assert!(text.contains("demesh_inbox_requests_total{status=\"401\"} 1\n"));
         assert!(text.contains("demesh_deliveries_total{outcome=\"retry\"} 1\n"));
@@ -134,7 +172,7 @@ mod tests {
             m.delivery("failed", &format!("s{i}.example"));
         }
         m.delivery("failed", "s0.example");
-        let text = m.render((0, 0.0, 0), 0);
+        let text = m.render((0, 0.0, 0), 0, (0, 0, 0));
         assert!(text.contains("demesh_delivery_failures_total{server=\"s0.example\"} 2\n"));
         assert!(text.contains("demesh_delivery_failures_total{server=\"other\"} 10\n"));
         assert_eq!(snapshot(&m.server_failures).len(), MAX_SERVERS + 1);

@@ -14,6 +14,9 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+/// This build's version, in the start-up log line.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// Blocking threads per HTTP worker.
 const WEB_BLOCKING_THREADS: usize = 8;
 
@@ -179,8 +182,8 @@ fn start_web(state: Context, listener: TcpListener, workers: Workers) -> anyhow:
 }
 
 /// `demesh serve`: migrate, then serve until stopped (SIGINT/SIGTERM).
-pub async fn serve(config: Config, role: Role) -> anyhow::Result<()> {
-    let db = Db::connect(&config.database_url)?;
+/// `db` is opened, migrated and checked by the caller (`crate::opening`).
+pub async fn serve(config: Config, role: Role, db: Db) -> anyhow::Result<()> {
     db.warm_up(4);
     if role != Role::All && db.backend() == Backend::Sqlite {
         anyhow::bail!(
@@ -191,8 +194,9 @@ pub async fn serve(config: Config, role: Role) -> anyhow::Result<()> {
         let state = Context::new(config, db)?;
         let workers = start_workers(&state)?;
         tracing::info!(
+            version = VERSION,
             database = state.db.backend().name(),
-            "demesh worker running"
+            "demesh {VERSION} worker running"
         );
         shutdown_signal().await?;
         workers.finish().await;
@@ -217,10 +221,11 @@ pub async fn serve(config: Config, role: Role) -> anyhow::Result<()> {
     };
     tracing::info!(
         ?role,
+        version = VERSION,
         listen = %addr,
         base_url = %base,
         database = backend,
-        "demesh listening on http://{addr} (public URL {base})"
+        "demesh {VERSION} listening on http://{addr} (public URL {base})"
     );
     running.wait().await
 }

@@ -180,6 +180,13 @@ async fn health_and_metrics(backend: Backend) {
         "demesh_deliveries_total{outcome=\"delivered\"} 1",
         "demesh_queue_pending 0",
         "demesh_inbox_backlog 0",
+        &format!(
+            "demesh_build_info{{version=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        ),
+        "demesh_groups 1",
+        "demesh_members 1",
+        "demesh_pending_requests 0",
     ] {
         assert!(text.contains(line), "missing {line:?} in:\n{text}");
     }

@@ -86,9 +86,11 @@ async fn passing_failures_are_retried_final_ones_are_not(backend: Backend) {
     }
     assert_eq!(q[0]["pending"], 1, "{q}");
     assert_eq!(q[0]["last_error"], "HTTP 503");
-    let next = q[0]["next_attempt_at"].as_i64().unwrap();
+    let next = chrono::DateTime::parse_from_rfc3339(q[0]["next_attempt_at"].as_str().unwrap())
+        .unwrap()
+        .timestamp_millis();
     assert!(
-        next > chrono::Utc::now().timestamp_millis() + 20_000,
+        next > chrono::Utc::now().timestamp_millis() + 19_000,
         "backs off ~30 s"
     );
 
@@ -278,13 +280,13 @@ async fn servers_given_up_on_are_parked_until_they_return(backend: Backend) {
         "UPDATE deliveries SET attempts = 11, next_attempt_at = 0 WHERE state = 'pending'",
     );
     for _ in 0..100 {
-        if b_status(&c)["unavailable_since"].is_i64() {
+        if b_status(&c)["unavailable_since"].is_string() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let parked = b_status(&c);
-    assert!(parked["unavailable_since"].is_i64(), "{parked}");
+    assert!(parked["unavailable_since"].is_string(), "{parked}");
     assert!(
         parked["last_error"]
             .as_str()

@@ -99,8 +99,11 @@ async fn promote_and_demote_members_only(backend: Backend) {
         .as_array()
         .unwrap()
         .iter()
-        // The club's setup pre-approved its members (`member allow`).
-        .filter(|r| !r["command"].as_str().unwrap().starts_with("member allow"))
+        // The club's setup (`group create`, `group set`, `member allow`).
+        .filter(|r| {
+            let command = r["command"].as_str().unwrap();
+            !command.starts_with("member allow") && !command.starts_with("group ")
+        })
         .map(|r| {
             assert_eq!(r["actor"], "cli");
             (

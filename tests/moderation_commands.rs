@@ -22,14 +22,17 @@ async fn moderated(backend: Backend) -> (Club, String) {
     (c, dave)
 }
 
-/// The club's audit log, without the setup's pre-approvals.
+/// The club's audit log, without the setup's commands.
 fn audit(c: &Club) -> Vec<serde_json::Value> {
     c.s.cli(&["audit", "--group", "club", "--json"])
         .json()
         .as_array()
         .unwrap()
         .iter()
-        .filter(|r| !r["command"].as_str().unwrap().starts_with("member allow"))
+        .filter(|r| {
+            let command = r["command"].as_str().unwrap();
+            !command.starts_with("member allow") && !command.starts_with("group ")
+        })
         .cloned()
         .collect()
 }

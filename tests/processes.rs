@@ -91,6 +91,7 @@ async fn workers_share_the_queue_and_survive_a_kill() {
         .port();
     let base = format!("http://127.0.0.1:{port}");
     let listen = format!("127.0.0.1:{port}");
+    demesh_cli(&db.url, &base, &["migrate"]).ok();
     demesh_cli(&db.url, &base, &["group", "create", "club"]).ok();
     let group = format!("{base}/groups/club");
 

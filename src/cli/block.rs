@@ -45,7 +45,7 @@ pub enum BlockCommand {
 }
 
 pub fn run(config: Config, cmd: BlockCommand) -> anyhow::Result<()> {
-    let db = Db::connect(&config.database_url)?;
+    let db = crate::opening::existing(&config)?;
     match cmd {
         BlockCommand::Add { target, reason } => {
             let urls = Urls::new(&config);

@@ -4,6 +4,7 @@
 use super::output::print_json;
 use super::{Cli, GlobalArgs};
 use crate::config::{self, Config, FileConfig, LogFormat};
+use crate::db::redact_database_url;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory};
 use serde::Serialize;
@@ -70,7 +71,7 @@ fn report(
             "database_url",
             "DATABASE_URL",
             f.database_url.is_some(),
-            redact_url(&config.database_url),
+            redact_database_url(&config.database_url),
         ),
         (
             "allow_private_networks",
@@ -187,31 +188,29 @@ fn source(
     }
 }
 
-/// A database URL with its password replaced.
-fn redact_url(raw: &str) -> String {
-    match url::Url::parse(raw) {
-        Ok(mut url) if url.password().is_some() => {
-            let _ = url.set_password(Some("REDACTED"));
-            url.to_string()
-        }
-        _ => raw.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn passwords_are_redacted_and_the_rest_kept() {
-        assert_eq!(
-            redact_url("postgres://demesh:s3cret@db.example/demesh"),
-            "postgres://demesh:REDACTED@db.example/demesh"
+    fn an_unencoded_password_is_not_shown() {
+        let config = Config::resolve(
+            &crate::config::Overrides {
+                database_url: Some("postgres://demesh:Xy7/abc+Q==@db/demesh".into()),
+                ..Default::default()
+            },
+            FileConfig::default(),
+        )
+        .expect("config");
+        let r = report(&config, None, None);
+        let shown = serde_json::to_string(&r.settings).expect("json");
+        assert!(
+            !shown.contains("Xy7") && !shown.contains("abc+Q"),
+            "{shown}"
         );
-        assert_eq!(redact_url("sqlite://demesh.db"), "sqlite://demesh.db");
-        assert_eq!(
-            redact_url("postgres://demesh@db/demesh"),
-            "postgres://demesh@db/demesh"
+        assert!(
+            shown.contains("postgres://demesh:REDACTED@db/demesh"),
+            "{shown}"
         );
     }
 

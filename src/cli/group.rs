@@ -2,7 +2,8 @@
 
 use super::output::{human_time, print_json};
 use crate::config::Config;
-use crate::db::{Db, DbError, Group, NewGroup, Posting, Setting};
+use crate::db::{Db, DbError, Group, NewGroup};
+use crate::moderation::{audited, audited_in};
 use crate::urls::Urls;
 use crate::{group_name, keys};
 use anyhow::{anyhow, bail, Context};
@@ -109,7 +110,7 @@ impl GroupView {
 }
 
 pub fn run(config: Config, cmd: GroupCommand) -> anyhow::Result<()> {
-    let db = Db::connect(&config.database_url)?;
+    let db = crate::opening::existing(&config)?;
     let urls = Urls::new(&config);
     match cmd {
         GroupCommand::Create {
@@ -118,20 +119,32 @@ pub fn run(config: Config, cmd: GroupCommand) -> anyhow::Result<()> {
             summary,
             json,
         } => {
+            for warning in crate::opening::base_url_warnings(&config) {
+                eprintln!("warning: {warning}");
+            }
             group_name::validate(&name).map_err(|e| anyhow!(e))?;
+            // Outside the transaction: SQLite's writers would wait on it.
             let (private_key_pem, public_key_pem) = keys::generate_rsa_pem()?;
-            let group = db
-                .create_group(NewGroup {
-                    display_name: display_name.unwrap_or_else(|| name.clone()),
-                    name,
-                    summary: summary.unwrap_or_default(),
-                    private_key_pem,
-                    public_key_pem,
-                })
-                .map_err(|e| match e {
-                    DbError::Conflict(msg) => anyhow!(msg),
-                    other => other.into(),
-                })?;
+            let mut made = None;
+            audited_in(&db, None, &format!("group create {name}"), |tx| {
+                let group = tx
+                    .create_group(NewGroup {
+                        display_name: display_name.unwrap_or_else(|| name.clone()),
+                        name: name.clone(),
+                        summary: summary.unwrap_or_default(),
+                        private_key_pem,
+                        public_key_pem,
+                    })
+                    .map_err(|e| match e {
+                        DbError::Conflict(msg) => anyhow!(msg),
+                        other => other.into(),
+                    })?;
+                let text = format!("created group {}", group.name);
+                let id = group.id;
+                made = Some(group);
+                Ok((Some(id), text))
+            })?;
+            let group = made.ok_or_else(|| anyhow!("group {name} was not created"))?;
             let view = GroupView::new(&config, &urls, &group);
             if json {
                 return print_json(&view);
@@ -181,98 +194,32 @@ pub fn run(config: Config, cmd: GroupCommand) -> anyhow::Result<()> {
         }
         GroupCommand::Set { name, key, value } => {
             let group = find(&db, &name)?;
-            match key.as_str() {
-                "display-name" => db.set_group_profile(&name, Some(&value), None)?,
-                "summary" => db.set_group_profile(&name, None, Some(&value))?,
-                "leak-guard" => {
-                    let Ok(mode) = value.parse::<crate::db::LeakGuard>() else {
-                        bail!("leak-guard is warn, reject or allow, not {value:?}");
-                    };
-                    db.set_leak_guard(&name, mode)?;
-                    group
-                }
-                "icon" => {
-                    let url = icon_url(&value, config.allow_private_networks)?;
-                    db.set_group_icon(&name, url.as_deref())?;
-                    group
-                }
-                "rules" | "question" | "welcome" | "posting" | "replies" => {
-                    db.set_group_setting(&name, setting(&key, &value)?)?;
-                    group
-                }
-                other => bail!(
-                    "unknown setting {other:?}: use display-name, summary, icon, leak-guard, \
-                     rules, question, welcome, posting or replies"
-                ),
-            };
-            println!("{name}: {key} set");
-            if PROFILE_KEYS.contains(&key.as_str()) {
-                // Member servers show the profile: send them the new one.
-                let servers = crate::membership::announce_profile(&db, &urls, &find(&db, &name)?)?;
-                if servers > 0 {
-                    println!("{servers} member server(s) will get the new profile");
-                }
-            }
+            let command = format!("group set {name} {key} {value}");
+            let done = audited(&db, Some(&group), &command, |tx| {
+                super::group_set::set(tx, &config, &urls, &group, &key, &value)
+            })?;
+            println!("{done}");
         }
         GroupCommand::Delete { name, yes } => {
             let group = find(&db, &name)?;
             if !yes && !confirm(&name)? {
                 bail!("not deleted");
             }
-            let servers = crate::membership::delete_group(&db, &urls, &group)?;
-            println!(
-                "deleted group {name}; {servers} member server{} will be told",
-                if servers == 1 { "" } else { "s" }
-            );
+            let done = audited(&db, Some(&group), &format!("group delete {name}"), |tx| {
+                let servers = crate::membership::delete_group(tx, &urls, &group)?;
+                Ok(format!(
+                    "deleted group {name}; {servers} member server{} will be told",
+                    if servers == 1 { "" } else { "s" }
+                ))
+            })?;
+            println!("{done}");
         }
     }
     Ok(())
 }
 
-/// The settings the actor document shows: a change goes to member servers.
-const PROFILE_KEYS: [&str; 3] = ["display-name", "summary", "icon"];
-
-/// A joining or posting setting (issue #13) from its CLI key and value.
-fn setting<'a>(key: &str, value: &'a str) -> anyhow::Result<Setting<'a>> {
-    let posting = |v: &str| {
-        Posting::parse(v).ok_or_else(|| anyhow!("{key} is members or moderators, not {v:?}"))
-    };
-    Ok(match key {
-        "rules" => Setting::Rules(value.trim()),
-        "question" => Setting::Question(value.trim()),
-        "welcome" => Setting::Welcome(match value {
-            "on" => true,
-            "off" => false,
-            v => bail!("welcome is on or off, not {v:?}"),
-        }),
-        "posting" => Setting::Posting(posting(value)?),
-        "replies" => Setting::Replies(posting(value)?),
-        other => bail!("unknown setting {other:?}"),
-    })
-}
-
 fn none_if_empty(text: &str) -> &str {
     Some(text).filter(|t| !t.is_empty()).unwrap_or("none")
-}
-
-/// `none` (or nothing) removes the icon; anything else must be an https
-/// URL (http too where private networks are allowed, for local tests),
-/// since member servers fetch the image from it.
-fn icon_url(value: &str, allow_http: bool) -> anyhow::Result<Option<String>> {
-    let value = value.trim();
-    if value.is_empty() || value == "none" {
-        return Ok(None);
-    }
-    let url = url::Url::parse(value).map_err(|e| anyhow!("icon {value:?} is not a URL: {e}"))?;
-    match url.scheme() {
-        "https" => {}
-        "http" if allow_http => {}
-        _ => bail!("icon must be an https:// URL of an image, not {value:?}"),
-    }
-    if url.host_str().is_none() {
-        bail!("icon URL {value:?} has no host");
-    }
-    Ok(Some(url.to_string()))
 }
 
 pub(super) fn find(db: &Db, name: &str) -> anyhow::Result<Group> {

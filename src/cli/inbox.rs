@@ -3,10 +3,9 @@
 
 use super::output::{human_time, print_json};
 use crate::config::Config;
-use crate::db::Db;
 
 pub fn run(config: Config, failed: bool, json: bool) -> anyhow::Result<()> {
-    let db = Db::connect(&config.database_url)?;
+    let db = crate::opening::existing(&config)?;
     let rows = db.stored_incoming(failed)?;
     if json {
         return print_json(&rows);

@@ -3,10 +3,11 @@
 use super::group::find;
 use super::output::print_json;
 use crate::config::Config;
-use crate::db::{now_ms, Db, Invite};
+use crate::db::{now_ms, Invite};
 use crate::invite::{new_code, parse_duration};
+use crate::moderation::audited;
 use crate::urls::Urls;
-use anyhow::bail;
+use anyhow::{anyhow, bail};
 use clap::Subcommand;
 use serde::Serialize;
 
@@ -63,7 +64,7 @@ impl InviteView {
 }
 
 pub fn run(config: Config, cmd: InviteCommand) -> anyhow::Result<()> {
-    let db = Db::connect(&config.database_url)?;
+    let db = crate::opening::existing(&config)?;
     let urls = Urls::new(&config);
     match cmd {
         InviteCommand::Create {
@@ -76,11 +77,29 @@ pub fn run(config: Config, cmd: InviteCommand) -> anyhow::Result<()> {
             if uses.is_some_and(|n| n < 1) {
                 bail!("--uses must be at least 1");
             }
-            let expires_at = match expires {
-                Some(d) => Some(now_ms() + parse_duration(&d)?),
+            let expires_at = match &expires {
+                Some(d) => Some(now_ms() + parse_duration(d)?),
                 None => None,
             };
-            let invite = db.create_invite(group.id, &new_code()?, uses, expires_at)?;
+            let code = new_code()?;
+            let command = format!(
+                "invite create {}{}{}",
+                group.name,
+                uses.map(|n| format!(" --uses {n}")).unwrap_or_default(),
+                expires
+                    .map(|d| format!(" --expires {d}"))
+                    .unwrap_or_default()
+            );
+            let mut made = None;
+            audited(&db, Some(&group), &command, |tx| {
+                let invite = tx.create_invite(group.id, &code, uses, expires_at)?;
+                // The log names the code by its start: enough to tell
+                // codes apart, not enough to use one.
+                let text = format!("created invite code {}…", &invite.code[..6]);
+                made = Some(invite);
+                Ok(text)
+            })?;
+            let invite = made.ok_or_else(|| anyhow!("no invite code was created"))?;
             let view = InviteView::new(&urls, &group.name, &invite);
             if json {
                 return print_json(&view);
@@ -125,14 +144,18 @@ pub fn run(config: Config, cmd: InviteCommand) -> anyhow::Result<()> {
         }
         InviteCommand::Revoke { group, code } => {
             let group = find(&db, &group)?;
-            if !db.revoke_invite(group.id, &code)? {
-                bail!(
-                    "{} has no invite code {code:?} (see `demesh invite list {}`)",
-                    group.name,
-                    group.name
-                );
-            }
-            println!("revoked invite code {code} of {}", group.name);
+            let command = format!("invite revoke {} {code}", group.name);
+            let done = audited(&db, Some(&group), &command, |tx| {
+                if !tx.revoke_invite(group.id, &code)? {
+                    bail!(
+                        "{} has no invite code {code:?} (see `demesh invite list {}`)",
+                        group.name,
+                        group.name
+                    );
+                }
+                Ok(format!("revoked invite code {code} of {}", group.name))
+            })?;
+            println!("{done}");
         }
     }
     Ok(())

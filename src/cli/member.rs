@@ -135,7 +135,7 @@ fn print_rows(views: &[MembershipView], json: bool, empty: &str) -> anyhow::Resu
 pub use crate::moderation::actions::resolve;
 
 pub fn run_request(config: Config, cmd: RequestCommand) -> anyhow::Result<()> {
-    let db = Db::connect(&config.database_url)?;
+    let db = crate::opening::existing(&config)?;
     let RequestCommand::List { group, json } = cmd;
     let group_id = match group {
         Some(name) => Some(find(&db, &name)?.id),
@@ -146,7 +146,7 @@ pub fn run_request(config: Config, cmd: RequestCommand) -> anyhow::Result<()> {
 }
 
 pub fn run_member(config: Config, cmd: MemberCommand) -> anyhow::Result<()> {
-    let db = Db::connect(&config.database_url)?;
+    let db = crate::opening::existing(&config)?;
     let urls = Urls::new(&config);
     match cmd {
         MemberCommand::Approve { group, account } => {
@@ -226,15 +226,22 @@ pub fn run_member(config: Config, cmd: MemberCommand) -> anyhow::Result<()> {
         }
         MemberCommand::Disallow { group, account } => {
             let group = find(&db, &group)?;
-            let pattern = Account::parse(&account).map_err(|e| anyhow!(e))?.pattern();
-            if !db.remove_allow(group.id, &pattern)? {
-                bail!(
-                    "{pattern} is not pre-approved in {} (see `demesh member allowed {}`)",
-                    group.name,
+            let cmd = format!("member disallow {} {account}", group.name);
+            let done = audited(&db, Some(&group), &cmd, |tx| {
+                let pattern = Account::parse(&account).map_err(|e| anyhow!(e))?.pattern();
+                if !tx.remove_allow(group.id, &pattern)? {
+                    bail!(
+                        "{pattern} is not pre-approved in {} (see `demesh member allowed {}`)",
+                        group.name,
+                        group.name
+                    );
+                }
+                Ok(format!(
+                    "{pattern} is no longer pre-approved in {}",
                     group.name
-                );
-            }
-            println!("{pattern} is no longer pre-approved in {}", group.name);
+                ))
+            })?;
+            println!("{done}");
         }
     }
     Ok(())

@@ -8,6 +8,7 @@ mod config_cmd;
 mod demo;
 mod docs;
 mod group;
+mod group_set;
 mod inbox;
 mod invite;
 mod logging;
@@ -154,11 +155,18 @@ pub enum Command {
     /// List the group's posts; remove one (moderation)
     #[command(subcommand)]
     Post(post::PostCommand),
-    /// Moderation commands given, from the CLI and from moderators' apps: who, what, when, result
+    /// Every change an admin or moderator made, from the CLI and from moderators' apps:
+    /// who, what, when, result
     Audit {
         /// Only this group's (server-wide blocks are left out)
         #[arg(long, value_name = "NAME")]
         group: Option<String>,
+        /// Only entries since then: a duration back from now (30m, 12h, 7d, 2w) or an RFC 3339 time
+        #[arg(long, value_name = "WHEN")]
+        since: Option<String>,
+        /// Only the last N entries
+        #[arg(long, value_name = "N")]
+        limit: Option<u32>,
         #[arg(long)]
         json: bool,
     },
@@ -257,7 +265,20 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Invite(cmd) => invite::run(config, cmd),
         Command::Post(cmd) => post::run(config, cmd),
         Command::Queue { json } => queue::run(config, json),
-        Command::Audit { group, json } => audit::run(config, group, json),
+        Command::Audit {
+            group,
+            since,
+            limit,
+            json,
+        } => audit::run(
+            config,
+            audit::Filter {
+                group,
+                since,
+                limit,
+            },
+            json,
+        ),
         Command::Report(cmd) => report::run(config, cmd),
         Command::Config { json } => config_cmd::run(&config, &cli.global, json),
         Command::Demo | Command::Completions { .. } | Command::Man { .. } => Ok(()),

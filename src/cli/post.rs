@@ -4,7 +4,6 @@ use super::group::find;
 use super::output::{human_time, print_json};
 use crate::config::Config;
 use crate::conversation;
-use crate::db::Db;
 use crate::urls::Urls;
 use clap::Subcommand;
 use serde::Serialize;
@@ -36,7 +35,7 @@ struct PostView {
 }
 
 pub fn run(config: Config, cmd: PostCommand) -> anyhow::Result<()> {
-    let db = Db::connect(&config.database_url)?;
+    let db = crate::opening::existing(&config)?;
     match cmd {
         PostCommand::List { group, json } => {
             let group = find(&db, &group)?;

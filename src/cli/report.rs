@@ -3,7 +3,7 @@
 use super::group::find;
 use super::output::{human_time, print_json};
 use crate::config::Config;
-use crate::db::{Db, DbError};
+use crate::db::DbError;
 use crate::moderation::audited;
 use anyhow::anyhow;
 use clap::Subcommand;
@@ -44,7 +44,7 @@ struct Row {
 }
 
 pub fn run(config: Config, cmd: ReportCommand) -> anyhow::Result<()> {
-    let db = Db::connect(&config.database_url)?;
+    let db = crate::opening::existing(&config)?;
     match cmd {
         ReportCommand::List { group, json } => {
             let group_id = match group {

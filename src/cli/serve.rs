@@ -1,7 +1,7 @@
 //! `demesh serve` and `demesh migrate`.
 
 use crate::config::Config;
-use crate::db::Db;
+use crate::db::{parse_url, Backend};
 use crate::server::Role;
 use anyhow::Context;
 use clap::Args;
@@ -22,6 +22,22 @@ const WORKER_NICE: i32 = 10;
 const MAX_BLOCKING_THREADS: usize = 16;
 
 pub fn serve(config: Config, opts: ServeOpts) -> anyhow::Result<()> {
+    // Refused before anything is opened: a refusal creates no file.
+    if opts.role != Role::All && parse_url(&config.database_url)?.0 == Backend::Sqlite {
+        anyhow::bail!(
+            "--role {:?} needs PostgreSQL: with SQLite, run one process with --role all",
+            opts.role
+        );
+    }
+    // A listen address that cannot be bound is refused before the
+    // database is created, too.
+    std::net::ToSocketAddrs::to_socket_addrs(&config.listen)
+        .with_context(|| format!("DEMESH_LISTEN {:?} is not an address", config.listen))?;
+    // Held until the process ends: one serving process per SQLite file.
+    let (db, lock) = crate::opening::for_serving(&config)?;
+    if let Some(lock) = &lock {
+        tracing::debug!(lock = %lock.path().display(), "holding the database lock");
+    }
     // A multi-threaded runtime under actix's System: the HTTP workers get
     // their own threads, and background work (delivery, signing) can use
     // every core.
@@ -44,12 +60,13 @@ pub fn serve(config: Config, opts: ServeOpts) -> anyhow::Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     let system = actix_web::rt::System::with_tokio_rt(move || runtime);
-    system.block_on(crate::server::serve(config, opts.role))
+    let served = system.block_on(crate::server::serve(config, opts.role, db));
+    drop(lock);
+    served
 }
 
 pub fn migrate(config: Config) -> anyhow::Result<()> {
-    let db = Db::open(&config.database_url)?;
-    let applied = db.migrate().context("migrate")?;
+    let (db, applied) = crate::opening::migrate(&config).context("migrate")?;
     println!(
         "{} database is up to date ({applied} migration{} applied)",
         db.backend().name(),

@@ -79,15 +79,28 @@ impl Db {
     }
 
     /// The log, oldest first; of one group (and none of the server-wide
-    /// commands) when `group_id` is given.
-    pub fn audit_entries(&self, group_id: Option<i64>) -> DbResult<Vec<AuditEntry>> {
+    /// commands) when `group_id` is given; from `since` (ms) on; the last
+    /// `limit` entries.
+    pub fn audit_entries(
+        &self,
+        group_id: Option<i64>,
+        since: Option<i64>,
+        limit: Option<i64>,
+    ) -> DbResult<Vec<AuditEntry>> {
         let mut conn = self.conn()?;
         let mut query = audit_log::table.left_join(groups::table).into_boxed();
         if let Some(id) = group_id {
             query = query.filter(audit_log::group_id.eq(id));
         }
-        Ok(query
-            .order(audit_log::id.asc())
+        if let Some(since) = since {
+            query = query.filter(audit_log::created_at.ge(since));
+        }
+        if let Some(n) = limit {
+            query = query.limit(n);
+        }
+        // Newest first, so a limit keeps the last entries; shown oldest first.
+        let mut entries = query
+            .order(audit_log::id.desc())
             .select((
                 audit_log::id,
                 groups::name.nullable(),
@@ -97,6 +110,8 @@ impl Db {
                 audit_log::result,
                 audit_log::created_at,
             ))
-            .load::<AuditEntry>(&mut *conn)?)
+            .load::<AuditEntry>(&mut *conn)?;
+        entries.reverse();
+        Ok(entries)
     }
 }

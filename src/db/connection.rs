@@ -110,7 +110,7 @@ pub fn open_pool(url: &str) -> anyhow::Result<(Backend, Pool<ConnectionManager<D
         }
         Backend::Postgres => {
             PgConnection::establish(&target)
-                .map_err(|e| anyhow::anyhow!("{}", one_line(&e.to_string())))
+                .map_err(|e| refused(url, &e.to_string()))
                 .context("cannot connect to PostgreSQL")?;
         }
     }
@@ -134,6 +134,19 @@ pub fn open_pool(url: &str) -> anyhow::Result<(Backend, Pool<ConnectionManager<D
         .build(manager)
         .context("cannot open the database connection pool")?;
     Ok((backend, pool))
+}
+
+/// libpq's complaint about `url`, on one line, without the password
+/// pieces it may quote, with a hint when the password is not encoded.
+fn refused(url: &str, message: &str) -> anyhow::Error {
+    let mut text = super::redact::scrub_password(&one_line(message), url);
+    if super::redact::password_needs_encoding(url) {
+        text.push_str(
+            " (hint: the password in DATABASE_URL has characters a URL reserves; \
+             percent-encode them, e.g. / as %2F, @ as %40, : as %3A, # as %23, ? as %3F)",
+        );
+    }
+    anyhow::anyhow!(text)
 }
 
 /// libpq reports errors over several lines; operators want one.
@@ -171,6 +184,61 @@ pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<usize> {
             applied.map_err(failed)
         }
     }
+}
+
+/// Whether diesel's record of migrations exists (the schema was made).
+pub fn has_migrations_table(conn: &mut DbConn) -> super::DbResult<bool> {
+    use diesel::sql_types::BigInt;
+    use diesel::RunQueryDsl;
+    let query = match conn {
+        DbConn::Sqlite(_) => {
+            "SELECT count(*) FROM sqlite_master \
+             WHERE type = 'table' AND name = '__diesel_schema_migrations'"
+        }
+        DbConn::Pg(_) => {
+            "SELECT count(*) FROM information_schema.tables \
+             WHERE table_schema = current_schema() \
+             AND table_name = '__diesel_schema_migrations'"
+        }
+    };
+    let n: i64 =
+        diesel::select(diesel::dsl::sql::<BigInt>(&format!("({query})"))).get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Applied migrations that this binary does not embed, oldest first.
+pub fn unknown_migrations(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
+    use diesel::migration::MigrationSource;
+    let failed = |e| anyhow::anyhow!("reading the applied migrations failed: {e}");
+    let (applied, known): (Vec<String>, Vec<String>) = match conn {
+        DbConn::Sqlite(c) => (
+            c.applied_migrations()
+                .map_err(failed)?
+                .iter()
+                .map(|v| v.to_string())
+                .collect(),
+            MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS)
+                .map_err(failed)?
+                .iter()
+                .map(|m| m.name().version().to_string())
+                .collect(),
+        ),
+        DbConn::Pg(c) => (
+            c.applied_migrations()
+                .map_err(failed)?
+                .iter()
+                .map(|v| v.to_string())
+                .collect(),
+            MigrationSource::<diesel::pg::Pg>::migrations(&PG_MIGRATIONS)
+                .map_err(failed)?
+                .iter()
+                .map(|m| m.name().version().to_string())
+                .collect(),
+        ),
+    };
+    let mut unknown: Vec<String> = applied.into_iter().filter(|v| !known.contains(v)).collect();
+    unknown.sort();
+    Ok(unknown)
 }
 
 #[cfg(test)]

@@ -47,16 +47,21 @@ impl Db {
     /// detected by the UNIQUE constraint so two racing creators cannot both win.
     pub fn create_group(&self, new: NewGroup) -> DbResult<Group> {
         let mut conn = self.conn()?;
-        let inserted = diesel::insert_into(groups::table)
-            .values((
-                groups::name.eq(&new.name),
-                groups::display_name.eq(&new.display_name),
-                groups::summary.eq(&new.summary),
-                groups::private_key_pem.eq(&new.private_key_pem),
-                groups::public_key_pem.eq(&new.public_key_pem),
-                groups::created_at.eq(now_ms()),
-            ))
-            .execute(&mut *conn);
+        // In a savepoint: inside a caller's transaction (the audited CLI
+        // command), PostgreSQL would otherwise refuse every later
+        // statement after the name's unique violation.
+        let inserted = conn.transaction(|c| {
+            diesel::insert_into(groups::table)
+                .values((
+                    groups::name.eq(&new.name),
+                    groups::display_name.eq(&new.display_name),
+                    groups::summary.eq(&new.summary),
+                    groups::private_key_pem.eq(&new.private_key_pem),
+                    groups::public_key_pem.eq(&new.public_key_pem),
+                    groups::created_at.eq(now_ms()),
+                ))
+                .execute(c)
+        });
         match inserted {
             Ok(_) => {}
             Err(diesel::result::Error::DatabaseError(

@@ -26,6 +26,25 @@ pub struct HostStatus {
 type StateCount = (String, DeliveryState, i64, Option<i64>, Option<i64>);
 
 impl Db {
+    /// (groups, approved members, pending follow requests), for
+    /// `/metrics`; deleted groups and their members are not counted.
+    pub fn population_gauges(&self) -> DbResult<(i64, i64, i64)> {
+        use super::memberships::{APPROVED, PENDING};
+        use super::schema::{groups, memberships};
+        let mut conn = self.conn()?;
+        let groups_n: i64 = groups::table
+            .filter(groups::deleted_at.is_null())
+            .count()
+            .get_result(&mut *conn)?;
+        let mut in_state = |state| -> DbResult<i64> {
+            Ok(memberships::table
+                .filter(memberships::state.eq(state))
+                .count()
+                .get_result(&mut *conn)?)
+        };
+        Ok((groups_n, in_state(APPROVED)?, in_state(PENDING)?))
+    }
+
     /// (pending deliveries, age in seconds of the oldest, unprocessed
     /// incoming activities), for `/metrics`.
     pub fn queue_gauges(&self) -> DbResult<(i64, f64, i64)> {

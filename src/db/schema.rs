@@ -10,6 +10,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    instance_identity (id) {
+        id -> BigInt,
+        base_url -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
     groups (id) {
         id -> BigInt,
         name -> Text,

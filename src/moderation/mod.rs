@@ -23,9 +23,22 @@ pub fn audited(
     command: &str,
     work: impl FnOnce(&Db) -> anyhow::Result<String>,
 ) -> anyhow::Result<String> {
-    let record = |tx: &Db, outcome, result: &str| {
+    audited_in(db, group.map(|g| g.id), command, |tx| {
+        work(tx).map(|text| (None, text))
+    })
+}
+
+/// As `audited`, for a command whose group exists only once it is done
+/// (`group create`): `work` returns the group's id with its result.
+pub fn audited_in(
+    db: &Db,
+    group_id: Option<i64>,
+    command: &str,
+    work: impl FnOnce(&Db) -> anyhow::Result<(Option<i64>, String)>,
+) -> anyhow::Result<String> {
+    let record = |tx: &Db, group_id, outcome, result: &str| {
         tx.record_audit(NewAudit {
-            group_id: group.map(|g| g.id),
+            group_id,
             actor: CLI,
             command,
             outcome,
@@ -34,13 +47,13 @@ pub fn audited(
         })
     };
     let done = db.transaction(|tx| {
-        let text = work(tx)?;
-        record(tx, AuditOutcome::Ok, &text)?;
+        let (made, text) = work(tx)?;
+        record(tx, made.or(group_id), AuditOutcome::Ok, &text)?;
         Ok::<_, anyhow::Error>(text)
     });
     match done {
         Err(e) if !actions::is_passing(&e) => {
-            record(db, AuditOutcome::Failed, &format!("{e:#}"))?;
+            record(db, group_id, AuditOutcome::Failed, &format!("{e:#}"))?;
             Err(e)
         }
         other => other,

@@ -31,13 +31,19 @@ pub async fn metrics(req: HttpRequest, state: web::Data<Context>) -> Result<Http
     if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes())) {
         return Err(Error::NotFound);
     }
-    let (queue, (_, inbox_failed)) = state
+    let (queue, (_, inbox_failed), population) = state
         .db
-        .call(|db| Ok((db.queue_gauges()?, db.incoming_counts()?)))
+        .call(|db| {
+            Ok((
+                db.queue_gauges()?,
+                db.incoming_counts()?,
+                db.population_gauges()?,
+            ))
+        })
         .await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render(queue, inbox_failed)))
+        .body(state.metrics.render(queue, inbox_failed, population)))
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

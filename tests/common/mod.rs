@@ -15,6 +15,7 @@ use demesh::db::Db;
 use demesh::server;
 use diesel::{Connection, RunQueryDsl};
 use std::net::TcpListener;
+use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -239,6 +240,26 @@ pub fn demesh_cli(database_url: &str, base: &str, args: &[&str]) -> CliOutput {
         .output()
         .unwrap();
     CliOutput::from(out)
+}
+
+/// The binary run in `dir` with only the given variables of demesh's set.
+pub fn run_in(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> CliOutput {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_demesh"));
+    cmd.args(args).current_dir(dir);
+    for var in [
+        "DATABASE_URL",
+        "DEMESH_BASE_URL",
+        "DEMESH_CONFIG",
+        "DEMESH_LISTEN",
+        "DEMESH_ALLOW_PRIVATE_NETWORKS",
+        "RUST_LOG",
+    ] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    CliOutput::from(cmd.output().unwrap())
 }
 
 /// An unsigned GET asking for ActivityPub JSON; the parsed answer.

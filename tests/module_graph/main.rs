@@ -20,7 +20,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
               "direct", "membership", "conversation",
               "federation", "signatures", "documents", "db",
               "context", "config", "keys", "metrics", "urls", "account", "group_name", "error",
-              "memory"]),
+              "memory", "opening"]),
     ("server", &["routes", "activities", "delivery", "membership", "conversation", "db",
                  "context", "config", "keys", "metrics", "urls", "memory"]),
     ("routes", &["context", "signatures", "federation", "documents", "db", "error",
@@ -51,6 +51,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("memory", &[]),
     ("account", &[]),
     ("group_name", &[]),
+    ("opening", &["db", "config"]),
     ("db", &[]),
 ];
 
