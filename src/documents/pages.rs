@@ -14,6 +14,7 @@ pub fn group_page(group: &Group, acct_domain: &str, source: Option<&url::Url>) -
     } else {
         format!("<h2>Rules</h2>{}", text_to_html(&group.rules))
     };
+    let question = question_html(group);
     let footer = source_footer(source);
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -29,7 +30,7 @@ pub fn group_page(group: &Group, acct_domain: &str, source: Option<&url::Url>) -
          <li>Once approved, post to the group by mentioning <code>{handle}</code> with the \
          visibility <em>Mentioned people only</em>, so only members see it. The group \
          shares each post with its members, and only with them.</li></ol>\
-         {rules}<p>Posts and the member list are never shown here.</p>{footer}</body></html>"
+         {question}{rules}<p>Posts and the member list are never shown here.</p>{footer}</body></html>"
     )
 }
 
@@ -45,6 +46,7 @@ pub fn invite_page(
     let title = escape_html(&group.display_name);
     let summary = text_to_html(&group.summary);
     let code = escape_html(code);
+    let question = question_html(group);
     let footer = source_footer(source);
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -62,7 +64,7 @@ pub fn invite_page(
          approved at once and the group answers you.</li>\
          <li>Then post to the group by mentioning <code>{handle}</code>, again as \
          <em>Mentioned people only</em>: the group shares each post with its members, \
-         and only with them.</li></ol>\
+         and only with them.</li></ol>{question}\
          <p>Keep the code to yourself: anyone who has it can join.</p>{footer}</body></html>"
     )
 }
@@ -81,5 +83,50 @@ pub fn instance_page(acct_domain: &str, source: Option<&url::Url>) -> String {
          such as <code>@name@{domain}</code>, search for it in your fediverse app \
          (Mastodon, GoToSocial, Pleroma, Misskey…) and follow it; an admin approves each \
          request.</p>{footer}</body></html>"
+    )
+}
+
+/// The join question, shown before anyone follows: the group's message
+/// asking it may land in Mastodon's "Filtered notifications" (a requester
+/// does not follow the group yet), so it is here too (issue #23).
+fn question_html(group: &Group) -> String {
+    if group.question.trim().is_empty() {
+        return String::new();
+    }
+    format!(
+        "<h2>The group asks</h2>{}<p>After you follow, the group sends you this question; \
+         answer it by replying to that message (visibility <em>Mentioned people only</em>). \
+         On Mastodon the message may be under <em>Filtered notifications</em>, since you do \
+         not follow the group yet.</p>",
+        text_to_html(&group.question)
+    )
+}
+
+/// A page for people, not servers: a title, a sentence, maybe a link.
+pub fn notice_page(
+    title: &str,
+    text: &str,
+    link: Option<(&str, &str)>,
+    source: Option<&url::Url>,
+) -> String {
+    let title = escape_html(title);
+    let text = escape_html(text);
+    let link = link
+        .map(|(href, label)| {
+            format!(
+                "<p><a href=\"{}\">{}</a></p>",
+                escape_html(href),
+                escape_html(label)
+            )
+        })
+        .unwrap_or_default();
+    let footer = source_footer(source);
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width\">\
+         <meta name=\"robots\" content=\"noindex\">\
+         <title>{title}</title>\
+         <style>body{{font-family:sans-serif;max-width:40em;margin:2em auto;padding:0 1em}}</style>\
+         </head><body><h1>{title}</h1><p>{text}</p>{link}{footer}</body></html>"
     )
 }
