@@ -162,6 +162,14 @@ fn start_web(state: Context, listener: TcpListener, workers: Workers) -> anyhow:
             .app_data(data.clone())
             .app_data(limits.clone())
             .wrap(access_log)
+            // HEAD answers wherever GET does (monitors use it): routed as
+            // GET, while the connection, which saw HEAD, sends no body.
+            .wrap_fn(|mut req, srv| {
+                if req.method() == actix_web::http::Method::HEAD {
+                    req.head_mut().method = actix_web::http::Method::GET;
+                }
+                actix_web::dev::Service::call(srv, req)
+            })
             .configure(routes::configure)
     })
     // SIGINT/SIGTERM are ours (`Running::wait`): the workers stop first.

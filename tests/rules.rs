@@ -183,13 +183,13 @@ async fn invite_codes_by_direct_message(backend: Backend) {
         "never republished"
     );
 
-    // Used up: its page is gone, and erin is told and stays pending.
+    // Used up: its page says so (410), and erin is told and stays pending.
     let used_up = common::http()
         .get(once["link"].as_str().unwrap())
         .send()
         .await
         .unwrap();
-    assert_eq!(used_up.status().as_u16(), 404);
+    assert_eq!(used_up.status().as_u16(), 410);
     asks(&c, "erin", c.a.follow("erin", &c.group, 1)).await;
     let id = send(&c, &c.a, "erin", "1", &code, &[]).await;
     assert!(processed(&c.s, &id).await.contains("not accepted"));

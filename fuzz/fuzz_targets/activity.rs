@@ -40,7 +40,6 @@ fuzz_target!(|data: &[u8]| {
             context: "https://relay.example/groups/club/posts/1/context",
             published: "2026-01-01T00:00:00Z",
             updated: None,
-            notify: None,
         };
         let note = group_note(&urls, &group, &author, map, &at);
         // The group's copy never carries script or Public, whatever came in.

@@ -114,6 +114,7 @@ fn direct_message(
         text: &text,
         mentions: &mentions,
         activity_id: &row.activity_id,
+        note_id: object.get("id").and_then(Value::as_str),
     };
     Ok(match super::direct::dispatch(state, &msg)? {
         direct::Handled::Done(outcome) => Some(outcome),
@@ -155,7 +156,12 @@ pub fn receive(
             outcomes.push(refused);
             continue;
         }
-        let outcome = conversation::republish(db, &state.urls, &group, &author, activity, &object)?;
+        let dm = |to: &RemoteActor, text: &str| {
+            let built = direct::outgoing::build(&state.urls, &group, to, text);
+            (built.note_id, built.create)
+        };
+        let outcome =
+            conversation::republish(db, &state.urls, &group, &author, activity, &object, &dm)?;
         outcomes.push(outcome);
     }
     // The stored body goes when the row is finished (`finish_incoming`).

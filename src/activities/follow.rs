@@ -116,6 +116,7 @@ pub fn receive(state: &Context, row: &IncomingActivity, follow: Follow) -> anyho
                 &group,
                 &actor,
                 code,
+                None,
             )?),
             None => None,
         };

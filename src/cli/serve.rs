@@ -41,6 +41,9 @@ pub fn serve(config: Config, opts: ServeOpts) -> anyhow::Result<()> {
     // A multi-threaded runtime under actix's System: the HTTP workers get
     // their own threads, and background work (delivery, signing) can use
     // every core.
+    if let Some(warning) = port_warning(&config.base_url) {
+        tracing::warn!("{warning}");
+    }
     crate::memory::limit_arenas();
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     // Database calls run on blocking threads, each holding one of at most
@@ -73,4 +76,52 @@ pub fn migrate(config: Config) -> anyhow::Result<()> {
         if applied == 1 { "" } else { "s" }
     );
     Ok(())
+}
+
+/// Why Mastodon cannot follow a group at this public URL, if it cannot:
+/// Mastodon looks groups up by WebFinger without the port and signs
+/// `Host` without it (research/mastodon-source-check.md, 9e), so a group
+/// on `host:8443` is never found. Loopback hosts are test setups.
+pub fn port_warning(base_url: &url::Url) -> Option<String> {
+    let port = base_url.port()?;
+    let loopback = match base_url.host()? {
+        url::Host::Domain(d) => d == "localhost" || d.ends_with(".localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    };
+    (!loopback).then(|| {
+        format!(
+            "the public URL {base_url} has the port {port}: Mastodon drops the port when it \
+             looks a group up, so Mastodon users cannot follow groups here; serve them on \
+             the default port (443) behind a reverse proxy"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::port_warning;
+
+    fn warns(url: &str) -> bool {
+        port_warning(&url::Url::parse(url).expect("url")).is_some()
+    }
+
+    #[test]
+    fn only_a_non_default_port_on_a_public_host_is_warned_about() {
+        assert!(warns("https://groups.example:8443/"));
+        assert!(warns("http://203.0.113.5:8080/"));
+        let text = port_warning(&url::Url::parse("https://g.example:8443").expect("url"))
+            .expect("warning");
+        assert!(text.contains("8443") && text.contains("Mastodon"), "{text}");
+        for quiet in [
+            "https://groups.example/",
+            "https://groups.example:443/",
+            "http://groups.example:80/",
+            "http://127.0.0.1:8080/",
+            "http://localhost:3000/",
+            "http://[::1]:8080/",
+        ] {
+            assert!(!warns(quiet), "{quiet}");
+        }
+    }
 }

@@ -51,13 +51,7 @@ pub fn update_copies(
         let group = db.group_by_id(post.group_id)?;
         let old: Value = serde_json::from_str(&post.note_json)?;
         let updated = now_rfc3339_ms();
-        let parent = match old.get("inReplyTo").and_then(Value::as_str) {
-            Some(id) => db.post_by_note(id)?,
-            None => None,
-        };
-        let notify = super::publish::reply_notified(db, &group, parent.as_ref(), &author.uri)?;
         let at = Placement {
-            notify: notify.as_ref(),
             note_id: &post.note_id,
             in_reply_to: old.get("inReplyTo").and_then(Value::as_str),
             context: &post.context_id,

@@ -2,7 +2,7 @@
 //! activity that tells the members are written in one transaction, so a
 //! failure in between leaves neither, and a retry does both once.
 
-use crate::db::{Db, DbResult, NewPost, Outgoing, Post, Target};
+use crate::db::{Db, DbResult, NewDirect, NewPost, Outgoing, Post, Target};
 use crate::federation::fanout::to_member_servers;
 
 /// What came of publishing a member post.
@@ -16,14 +16,31 @@ pub enum Published {
     Withdrawn,
 }
 
+/// Builds the group's direct message to an account from its text: its
+/// note id and Create (`direct::build`, which this layer cannot name).
+pub type DirectBuilder<'a> = &'a dyn Fn(&crate::db::RemoteActor, &str) -> (String, Outgoing);
+
+/// The direct message that tells a parent's author of a reply (issue
+/// #23), sent with the reply's copy unless they got one for the same
+/// thread in the last 10 minutes (`db::REPLY_NOTICE_GAP_MS`).
+pub struct ReplyNotice {
+    pub recipient: String,
+    pub context: String,
+    pub note_id: String,
+    pub text: String,
+    pub create: Outgoing,
+    pub target: Target,
+}
+
 /// Publishes a group copy: the post, its Create to every member server
-/// and, if given, the note to its author (leak guard), in one
-/// transaction.
+/// and, if given, the note to its author (leak guard) and the reply
+/// notice, in one transaction.
 pub fn publish_post(
     db: &Db,
     post: NewPost<'_>,
     create: &Outgoing,
     note: Option<(&Outgoing, &Target)>,
+    notice: Option<&ReplyNotice>,
 ) -> DbResult<Published> {
     db.transaction(|tx| {
         if tx.is_withdrawn(post.original_id, post.author_uri)? {
@@ -36,6 +53,18 @@ pub fn publish_post(
         let servers = to_member_servers(tx, group_id, create)?;
         if let Some((note, target)) = note {
             tx.enqueue(group_id, &note.id, &note.body, std::slice::from_ref(target))?;
+        }
+        if let Some(n) = notice {
+            if tx.claim_reply_notice(group_id, &n.recipient, &n.context, crate::db::now_ms())? {
+                let dm = NewDirect {
+                    group_id,
+                    recipient_uri: &n.recipient,
+                    note_id: &n.note_id,
+                    content: &n.text,
+                    create: &n.create,
+                };
+                tx.send_direct(dm, &n.target)?;
+            }
         }
         Ok(Published::Sent(servers))
     })

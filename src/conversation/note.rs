@@ -21,10 +21,6 @@ pub struct Placement<'a> {
     pub context: &'a str,
     pub published: &'a str,
     pub updated: Option<&'a str>,
-    /// The author of the post this one replies to, when they are a member
-    /// (and not the replier): mentioned, so their app tells them someone
-    /// answered (issue #13). Nobody else is ever mentioned.
-    pub notify: Option<&'a RemoteActor>,
 }
 
 /// A JSON value as a list: ActivityStreams allows a bare value where a
@@ -81,18 +77,13 @@ pub fn plain(text: &str) -> String {
     ammonia::Builder::empty().clean(text).to_string()
 }
 
-fn credit(author: &RemoteActor, notify: Option<&RemoteActor>) -> String {
-    let to = notify
-        .map(|p| {
-            format!(
-                " to <span class=\"h-card\"><a href=\"{}\" class=\"u-url mention\">@{}</a></span>",
-                escape_html(&p.uri),
-                escape_html(&p.acct())
-            )
-        })
-        .unwrap_or_default();
+/// The member credited, never mentioned: a copy carries no `Mention`
+/// (issue #23). Mastodon's reply box pre-fills every account a post
+/// mentions, so each later reply would also go straight to that account,
+/// member or not, and a mention gives lasting read access to the copy.
+fn credit(author: &RemoteActor) -> String {
     format!(
-        "<p><a href=\"{}\">@{}</a>{to}:</p>",
+        "<p><a href=\"{}\">@{}</a>:</p>",
         escape_html(&author.uri),
         escape_html(&author.acct())
     )
@@ -193,7 +184,7 @@ pub fn group_note(
         "url": at.note_id,
         "context": at.context,
         "conversation": at.context,
-        "content": format!("{}{}", credit(author, at.notify), body(original, html)),
+        "content": format!("{}{}", credit(author), body(original, html)),
         "sensitive": original.get("sensitive").and_then(Value::as_bool).unwrap_or(false),
         // Mastodon 4.5 quotes: only the group itself may quote its posts,
         // so no member's app offers to quote a group post outside it.
@@ -211,11 +202,7 @@ pub fn group_note(
             .map(|(lang, v)| {
                 (
                     lang,
-                    Value::String(format!(
-                        "{}{}",
-                        credit(author, at.notify),
-                        body(original, v)
-                    )),
+                    Value::String(format!("{}{}", credit(author), body(original, v))),
                 )
             })
             .collect();
@@ -242,14 +229,11 @@ pub fn group_note(
     if !attachments.is_empty() {
         note["attachment"] = Value::Array(attachments);
     }
-    let mut tags: Vec<Value> = as_list(original.get("tag"))
+    let tags: Vec<Value> = as_list(original.get("tag"))
         .iter()
         .filter_map(tag)
         .take(MAX_TAGS)
         .collect();
-    if let Some(p) = at.notify {
-        tags.push(json!({"type": "Mention", "href": p.uri, "name": format!("@{}", p.acct())}));
-    }
     if !tags.is_empty() {
         note["tag"] = Value::Array(tags);
     }

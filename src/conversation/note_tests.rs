@@ -37,7 +37,6 @@ fn build(original: Value) -> Value {
     let at = Placement {
         note_id: "https://relay.example/groups/club/posts/1",
         in_reply_to: None,
-        notify: None,
         context: "https://relay.example/groups/club/posts/1/context",
         published: "2026-01-01T00:00:00Z",
         updated: None,
@@ -132,32 +131,35 @@ fn bad_attachments_and_tags_are_dropped() {
 }
 
 #[test]
-fn replies_mention_the_member_they_answer_and_only_the_group_may_quote() {
-    let Value::Object(map) = json!({"content": "<p>agreed</p>"}) else {
+fn replies_mention_nobody_and_only_the_group_may_quote() {
+    // A member's reply that mentions the parent's author (Mastodon's reply
+    // box adds it): the copy credits the replier, keeps no Mention.
+    let Value::Object(map) = json!({
+        "content": "<p>@bob agreed</p>",
+        "tag": [{"type": "Mention", "href": "https://b.example/users/bob", "name": "@bob@b.example"}],
+    }) else {
         panic!("object")
     };
-    let mut parent = author();
-    parent.uri = "https://b.example/users/bob".into();
-    parent.username = "bob".into();
-    parent.domain = "b.example".into();
     let at = Placement {
         note_id: "https://relay.example/groups/club/posts/2",
         in_reply_to: Some("https://relay.example/groups/club/posts/1"),
-        notify: Some(&parent),
         context: "https://relay.example/groups/club/posts/1/context",
         published: "2026-01-01T00:00:00Z",
         updated: None,
     };
     let note = group_note(&urls(), &group(), &author(), &map, &at);
-    let tags = note["tag"].as_array().expect("tags");
-    assert_eq!(
-        tags,
-        &vec![json!({"type": "Mention", "href": parent.uri, "name": "@bob@b.example"})]
-    );
+    assert!(note.get("tag").is_none(), "{note}");
     let content = note["content"].as_str().expect("content");
+    assert!(!content.contains("u-url mention"), "{content}");
     assert!(
-        content.contains("class=\"u-url mention\">@bob@b.example</a>"),
+        content.starts_with(
+            "<p><a href=\"https://social.example/users/alice\">@alice@social.example</a>:</p>"
+        ),
         "{content}"
+    );
+    assert_eq!(
+        note["inReplyTo"],
+        "https://relay.example/groups/club/posts/1"
     );
     assert_eq!(
         note["interactionPolicy"]["canQuote"]["automaticApproval"],

@@ -1,7 +1,7 @@
 //! Republishing, editing and deleting the group's copies.
 
 use super::audience::visible_outside;
-use super::effects::Published;
+use super::effects::{DirectBuilder, Published, ReplyNotice};
 use super::note::{group_note, Placement};
 use super::LeakGuard;
 use crate::db::{Db, Group, NewPost, Outgoing, Post, RemoteActor, Target};
@@ -36,8 +36,8 @@ fn parent(db: &Db, group: &Group, in_reply_to: Option<&str>) -> anyhow::Result<O
         .find(|p| p.group_id == group.id))
 }
 
-/// Who a reply's group copy mentions (issue #13): the parent's author,
-/// only while a member of the group, never the replier themselves.
+/// Who is told of a reply by direct message (issue #23): the parent's
+/// author, only while a member of the group, never the replier themselves.
 pub(super) fn reply_notified(
     db: &Db,
     group: &Group,
@@ -62,7 +62,8 @@ pub(super) fn copies_by(db: &Db, original_id: &str, author: &str) -> anyhow::Res
         .collect())
 }
 
-/// Republishes a member's post in `group`. Returns the outcome text.
+/// Republishes a member's post in `group`; `dm` builds the reply notice.
+/// Returns the outcome text.
 pub fn republish(
     db: &Db,
     urls: &Urls,
@@ -70,6 +71,7 @@ pub fn republish(
     author: &RemoteActor,
     activity: &Value,
     object: &Map<String, Value>,
+    dm: DirectBuilder<'_>,
 ) -> anyhow::Result<String> {
     let original_id = object
         .get("id")
@@ -103,9 +105,23 @@ pub fn republish(
         .as_ref()
         .map_or_else(|| format!("{id}/context"), |p| p.context_id.clone());
     let published = now_rfc3339_ms();
-    let notify = reply_notified(db, group, parent.as_ref(), &author.uri)?;
+    let notice = reply_notified(db, group, parent.as_ref(), &author.uri)?.map(|to| {
+        let text = format!(
+            "{} replied to your post in {}: {id}",
+            author.acct(),
+            urls.group_handle(&group.name)
+        );
+        let (note_id, create) = dm(&to, &text);
+        ReplyNotice {
+            recipient: to.uri.clone(),
+            context: context.clone(),
+            note_id,
+            text,
+            create,
+            target: crate::federation::fanout::target_of(&to),
+        }
+    });
     let at = Placement {
-        notify: notify.as_ref(),
         note_id: &id,
         in_reply_to: parent.as_ref().map(|p| p.note_id.as_str()),
         context: &context,
@@ -143,6 +159,7 @@ pub fn republish(
         },
         &create,
         warning.as_ref().map(|(n, t)| (n, t)),
+        notice.as_ref(),
     )?;
     Ok(match published {
         Published::Sent(servers) => {

@@ -40,6 +40,9 @@ pub struct DueDelivery {
     /// The claim's token, which proves the claim is still ours when it is
     /// renewed (see `db::claim`).
     pub claim_token: String,
+    /// When the activity was queued (milliseconds): a late delivery is
+    /// re-dated (`delivery::late`).
+    pub queued_at: i64,
 }
 
 /// The result of one delivery attempt, to be recorded.
@@ -201,6 +204,7 @@ impl Db {
                 deliveries::locked_until,
                 deliveries::sync_digest,
                 deliveries::claim_token,
+                outgoing_activities::created_at,
             ))
             .load::<DueDelivery>(conn)?)
     }

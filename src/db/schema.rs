@@ -264,4 +264,25 @@ diesel::allow_tables_to_appear_in_same_query!(
     direct_messages,
     audit_log,
     reports,
+    reply_notices,
+    late_notices,
 );
+
+diesel::table! {
+    reply_notices (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        actor_uri -> Text,
+        context_id -> Text,
+        sent_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    late_notices (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        actor_uri -> Text,
+        sent_at -> BigInt,
+    }
+}

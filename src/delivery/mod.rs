@@ -2,6 +2,7 @@
 //! a worker that sends signed POSTs, and the retry schedule.
 
 pub mod backoff;
+pub mod late;
 pub mod probe;
 pub mod recorder;
 pub mod refresh;

@@ -36,6 +36,9 @@ struct Limits {
     per_host: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
     keys: Arc<Mutex<HashMap<String, SigningKey>>>,
     recorder: Recorder,
+    /// One late-posts check at a time: the deliveries that bring a
+    /// server back arrive together, and its members get one notice.
+    late: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Limits {
@@ -65,6 +68,7 @@ pub async fn run(state: Context, on_gone: super::recorder::OnGone, stop: Cancell
         per_host: Arc::default(),
         keys: Arc::default(),
         recorder: Recorder::spawn(state.db.clone(), on_gone),
+        late: Arc::default(),
     };
     let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     // Sent something since the allocator was last trimmed.
@@ -166,13 +170,15 @@ async fn signer_for(state: &Context, limits: &Limits, group: &str) -> anyhow::Re
 
 #[tracing::instrument(skip_all, fields(activity_id = %d.activity_id, delivery = d.id))]
 async fn deliver(state: &Context, limits: &Limits, d: DueDelivery) {
+    let redated = super::late::redate(&d.body, d.queued_at, crate::db::now_ms());
+    let late = redated.is_some();
     let result = match signer_for(state, limits, &d.group_name).await {
         Ok(signer) => {
             state
                 .client
                 .post_activity(
                     &d.inbox,
-                    d.body,
+                    redated.unwrap_or(d.body),
                     &signer,
                     d.sync_digest.as_deref().map(|digest| {
                         crate::federation::sync::header(&state.urls.group(&d.group_name), digest)
@@ -211,6 +217,9 @@ async fn deliver(state: &Context, limits: &Limits, d: DueDelivery) {
     };
     let server = crate::federation::actor::authority(&d.inbox).unwrap_or_default();
     state.metrics.delivery(outcome, &server);
+    if late && outcome == "delivered" {
+        tell_late(state, limits, &d.group_name, &queue::host_of(&d.inbox)).await;
+    }
     limits
         .recorder
         .record(Attempt {
@@ -247,5 +256,29 @@ fn retry(failures: u32, status: Option<u16>, error: String) -> Outcome {
             Outcome::Retry(status, error, at)
         }
         None => Outcome::Parked(status, error),
+    }
+}
+
+/// A late Create was taken: the server is back, and its members are told
+/// what they missed (`late::tell_members`).
+async fn tell_late(state: &Context, limits: &Limits, group: &str, host: &str) {
+    let _one_at_a_time = limits.late.lock().await;
+    let (db, urls) = (state.db.clone(), state.urls.clone());
+    let (group, host) = (group.to_string(), host.to_string());
+    let now = crate::db::now_ms();
+    let told = tokio::task::spawn_blocking(move || {
+        super::late::tell_members(&db, &urls, &group, &host, now)
+    })
+    .await;
+    match told {
+        Ok(Ok(0)) => {}
+        Ok(Ok(n)) => {
+            tracing::info!(members = n, "members told of posts that reached them late");
+            state.wake_delivery.notify_one();
+        }
+        Ok(Err(e)) => {
+            tracing::error!(error = %format!("{e:#}"), "cannot tell members of late posts")
+        }
+        Err(e) => tracing::error!(error = %e, "late-posts task failed"),
     }
 }

@@ -21,6 +21,9 @@ pub struct Message<'a> {
     /// The incoming activity's id; a handler with effects records it, so
     /// a retried activity is not carried out twice.
     pub activity_id: &'a str,
+    /// The message's own id (its Note's): the group's answer replies to
+    /// it, so Mastodon does not filter the answer (issue #23).
+    pub note_id: Option<&'a str>,
 }
 
 impl Message<'_> {

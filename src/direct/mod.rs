@@ -15,4 +15,4 @@ pub mod incoming;
 pub mod outgoing;
 
 pub use dispatch::{Handled, Message};
-pub use outgoing::send;
+pub use outgoing::{send, send_reply};

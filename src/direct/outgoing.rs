@@ -20,11 +20,25 @@ pub struct Built {
 /// private mention and notifies. `text` is plain text: paragraphs split by
 /// blank lines, URLs made links.
 pub fn build(urls: &Urls, group: &Group, to: &RemoteActor, text: &str) -> Built {
+    build_reply(urls, group, to, text, None)
+}
+
+/// `build`, answering the recipient's own message `in_reply_to`: Mastodon
+/// shows a private mention from an account the recipient does not follow
+/// (a requester, a stranger) only under "Filtered notifications", unless
+/// it replies to one of theirs (issue #23).
+pub fn build_reply(
+    urls: &Urls,
+    group: &Group,
+    to: &RemoteActor,
+    text: &str,
+    in_reply_to: Option<&str>,
+) -> Built {
     let create_id = new_activity_id(urls, &group.name);
     let note_id = create_id.replace("/activities/", "/messages/");
     let actor = urls.group(&group.name);
     let published = rfc3339(crate::db::now_ms());
-    let note = json!({
+    let mut note = json!({
         "id": note_id,
         "type": "Note",
         "attributedTo": actor,
@@ -34,6 +48,9 @@ pub fn build(urls: &Urls, group: &Group, to: &RemoteActor, text: &str) -> Built 
         "tag": [{"type": "Mention", "href": to.uri, "name": format!("@{}", to.acct())}],
         "content": content_html(to, text),
     });
+    if let Some(parent) = in_reply_to {
+        note["inReplyTo"] = Value::String(parent.to_string());
+    }
     let create = json!({
         "@context": post_context(),
         "id": create_id,
@@ -64,7 +81,32 @@ pub fn send(
     to: &RemoteActor,
     text: &str,
 ) -> anyhow::Result<String> {
-    let built = build(urls, group, to, text);
+    send_reply(db, urls, group, to, text, None)
+}
+
+/// `send`, as an answer to the recipient's message `in_reply_to` (see
+/// `build_reply`).
+pub fn send_reply(
+    db: &Db,
+    urls: &Urls,
+    group: &Group,
+    to: &RemoteActor,
+    text: &str,
+    in_reply_to: Option<&str>,
+) -> anyhow::Result<String> {
+    let built = build_reply(urls, group, to, text, in_reply_to);
+    record(db, group, to, text, &built)?;
+    Ok(built.note_id)
+}
+
+/// Records and queues a built direct message (see `send`).
+pub fn record(
+    db: &Db,
+    group: &Group,
+    to: &RemoteActor,
+    text: &str,
+    built: &Built,
+) -> crate::db::DbResult<()> {
     db.send_direct(
         NewDirect {
             group_id: group.id,
@@ -74,8 +116,7 @@ pub fn send(
             create: &built.create,
         },
         &target_of(to),
-    )?;
-    Ok(built.note_id)
+    )
 }
 
 /// The mention of `to` first, then the text as HTML paragraphs.
@@ -196,6 +237,20 @@ mod tests {
             html.contains("(<a href=\"https://y.example/p\">https://y.example/p</a>):</p>"),
             "{html}"
         );
+        assert!(
+            note.get("inReplyTo").is_none(),
+            "first contact answers nothing"
+        );
+    }
+
+    #[test]
+    fn an_answer_replies_to_the_message_it_answers() {
+        let (urls, group, to) = fixtures();
+        let asked = "https://m.example/users/mod/statuses/1";
+        let built = build_reply(&urls, &group, &to, "Done.", Some(asked));
+        let note = note_of(&built.create).expect("note");
+        assert_eq!(note["inReplyTo"], asked);
+        assert_eq!(note["tag"][0]["href"], to.uri, "still its one Mention");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use activitystreams::{context, security};
 use serde_json::{json, Value};
 
 mod pages;
-pub use pages::{group_page, instance_page, invite_page, Site};
+pub use pages::{group_page, instance_page, invite_page, notice_page, Site};
 
 /// The JSON-LD context of actor documents: ActivityStreams, the security
 /// vocabulary (publicKey) and the extension terms Mastodon reads.

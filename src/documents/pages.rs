@@ -127,6 +127,7 @@ pub fn group_page(group: &Group, site: &Site) -> String {
     } else {
         format!("<h2>Rules</h2>{}", text_to_html(&group.rules))
     };
+    let question = question_html(group);
     let actor = site.urls.group(&group.name);
     let body = format!(
         "<h1>{title}</h1><p><code>{handle}</code> is a private group.</p>{summary}\
@@ -136,7 +137,7 @@ pub fn group_page(group: &Group, site: &Site) -> String {
          <li>Once approved, post to the group by mentioning <code>{handle}</code> with the \
          visibility <em>Mentioned people only</em>, so only members see it. The group \
          shares each post with its members, and only with them.</li></ol>\
-         {rules}<p>Posts and the member list are never shown here.</p>"
+         {question}{rules}<p>Posts and the member list are never shown here.</p>"
     );
     page(
         Head {
@@ -162,6 +163,7 @@ pub fn invite_page(group: &Group, code: &str, site: &Site) -> String {
     let title = escape_html(&group.display_name);
     let summary = text_to_html(&group.summary);
     let code_html = escape_html(code);
+    let question = question_html(group);
     let actor = site.urls.group(&group.name);
     let body = format!(
         "<h1>You are invited to {title}</h1><p><code>{handle}</code> is a private group.</p>\
@@ -173,7 +175,7 @@ pub fn invite_page(group: &Group, code: &str, site: &Site) -> String {
          approved at once and the group answers you.</li>\
          <li>Then post to the group by mentioning <code>{handle}</code>, again as \
          <em>Mentioned people only</em>: the group shares each post with its members, \
-         and only with them.</li></ol>\
+         and only with them.</li></ol>{question}\
          <p>Keep the code to yourself: anyone who has it can join.</p>"
     );
     page(
@@ -210,6 +212,51 @@ pub fn instance_page(site: &Site) -> String {
             url: format!("{}/", site.urls.base()),
             alternate: None,
             noindex: false,
+            site,
+        },
+        &body,
+    )
+}
+
+/// The join question, shown before people follow (issue #23): the
+/// group's DM asking it may sit in Mastodon's "Filtered notifications".
+fn question_html(group: &Group) -> String {
+    if group.question.trim().is_empty() {
+        return String::new();
+    }
+    format!(
+        "<h2>The group asks</h2>{}<p>After you follow, the group sends you this question; \
+         answer it by replying to that message (visibility <em>Mentioned people only</em>). \
+         On Mastodon the message may be under <em>Filtered notifications</em>, since you do \
+         not follow the group yet.</p>",
+        text_to_html(&group.question)
+    )
+}
+
+/// A page that only explains (no such group, a deleted group, a private
+/// post, a spent invite), with at most one link onward. Never indexed.
+pub fn notice_page(title: &str, text: &str, link: Option<(&str, &str)>, site: &Site) -> String {
+    let link_html = link
+        .map(|(href, label)| {
+            format!(
+                "<p><a href=\"{}\">{}</a></p>",
+                escape_html(href),
+                escape_html(label)
+            )
+        })
+        .unwrap_or_default();
+    let body = format!(
+        "<h1>{}</h1><p>{}</p>{link_html}",
+        escape_html(title),
+        escape_html(text)
+    );
+    page(
+        Head {
+            title: title.to_string(),
+            description: text.to_string(),
+            url: site.urls.base().to_string(),
+            alternate: None,
+            noindex: true,
             site,
         },
         &body,

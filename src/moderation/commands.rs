@@ -103,7 +103,7 @@ fn answer(
     text: &str,
 ) -> anyhow::Result<()> {
     db.transaction(|tx| {
-        direct::send(tx, urls, msg.group, msg.sender, text)?;
+        direct::send_reply(tx, urls, msg.group, msg.sender, text, msg.note_id)?;
         tx.record_audit(NewAudit {
             group_id: Some(msg.group.id),
             actor: &msg.sender.uri,

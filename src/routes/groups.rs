@@ -1,12 +1,13 @@
 //! The group actor, its HTML page, and its collections.
 
-use super::negotiate::{activity_json, html, wants_html};
+use super::negotiate::{activity_json, html, html_with};
 use crate::context::Context;
 use crate::db::Group;
 use crate::documents::{
-    counted_collection, group_actor, group_page, group_tombstone, invite_page, Site,
+    counted_collection, group_actor, group_tombstone, invite_page, notice_page, Site,
 };
 use crate::error::Error;
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 async fn find_group(state: &Context, name: String) -> Result<Group, Error> {
@@ -15,8 +16,8 @@ async fn find_group(state: &Context, name: String) -> Result<Group, Error> {
 }
 
 /// Public on purpose: remote servers must fetch it, unsigned, to follow.
+/// (A browser gets `browser::group` instead.)
 pub async fn actor(
-    req: HttpRequest,
     state: web::Data<Context>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
@@ -28,9 +29,6 @@ pub async fn actor(
         }
         other => other?,
     };
-    if wants_html(&req) {
-        return Ok(html(group_page(&group, &Site::of(&state.config))));
-    }
     Ok(activity_json(&group_actor(&state.urls, &group)))
 }
 
@@ -51,23 +49,50 @@ async fn gone(state: &Context, name: String) -> Result<HttpResponse, Error> {
 }
 
 /// The page an invite link opens: how to join with the code. It shows
-/// only what the group's public page shows, plus the code itself; a code
-/// that no longer works (unknown, revoked, used up, expired) is a 404, as
-/// if it never existed.
+/// only what the group's public page shows, plus the code itself. Always
+/// a page for people: an unknown code (or group) is a 404 page; a code
+/// that worked once and no longer does (revoked, used up, expired) is a
+/// 410 page that still links the group, whose moderators may let the
+/// person in.
 pub async fn invite(
     state: web::Data<Context>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, Error> {
     let (name, code) = path.into_inner();
-    let group = find_group(&state, name).await?;
+    let group = match super::browser::group_or_page(&state, name).await? {
+        Ok(g) => g,
+        Err(page) => return Ok(page),
+    };
     let gid = group.id;
     let lookup = code.clone();
-    let invite = state
-        .db
-        .call(move |db| db.invite(gid, &lookup))
-        .await?
-        .filter(|i| i.refusal_at(crate::db::now_ms()).is_none())
-        .ok_or(Error::NotFound)?;
+    let site = Site::of(&state.config);
+    let invite = match state.db.call(move |db| db.invite(gid, &lookup)).await? {
+        None => {
+            return Ok(html_with(
+                StatusCode::NOT_FOUND,
+                notice_page(
+                    "No such invitation",
+                    "This invitation link is not known here. Check that it was copied whole.",
+                    None,
+                    &site,
+                ),
+            ))
+        }
+        Some(i) if i.refusal_at(crate::db::now_ms()).is_some() => {
+            let url = state.urls.group(&group.name);
+            return Ok(html_with(
+                StatusCode::GONE,
+                notice_page(
+                    "This invitation no longer works",
+                    "It was withdrawn, used up or has expired. You can still ask to join the \
+                     group: a moderator decides.",
+                    Some((&url, "About the group and how to join")),
+                    &site,
+                ),
+            ));
+        }
+        Some(i) => i,
+    };
     Ok(html(invite_page(
         &group,
         &invite.code,

@@ -88,8 +88,9 @@ async fn receive(
     limits: &InboxLimits,
     group_id: Option<i64>,
 ) -> Result<HttpResponse, Error> {
-    let activity: Value = serde_json::from_slice(body)
+    let mut activity: Value = serde_json::from_slice(body)
         .map_err(|e| Error::BadRequest(format!("body is not JSON: {e}")))?;
+    let signer_as_actor = signer_as_actor(req, body, state, &mut activity)?;
     let obj = activity
         .as_object()
         .ok_or_else(|| Error::BadRequest("activity must be a JSON object".into()))?;
@@ -174,12 +175,13 @@ async fn receive(
 
     let id_for_log = id.to_string();
     let kind_is_follow = kind == "Follow";
-    let (id, kind, actor, raw) = (
-        id.to_string(),
-        kind.to_string(),
-        actor.to_string(),
-        String::from_utf8_lossy(body).into_owned(),
-    );
+    // A FeatureRequest is stored with the actor taken from its signer.
+    let raw = if signer_as_actor {
+        activity.to_string()
+    } else {
+        String::from_utf8_lossy(body).into_owned()
+    };
+    let (id, kind, actor) = (id.to_string(), kind.to_string(), actor.to_string());
     let stored = state
         .db
         .call(move |db| db.store_incoming(&id, &kind, &actor, group_id, &raw))
@@ -254,4 +256,38 @@ async fn verify(
     verified_signer(&lookup, pending, self_delete, known)
         .await
         .map_err(Error::Unauthorized)
+}
+
+/// Mastodon's FeatureRequest (FEP-7aa9) has no `actor`: it is signed by
+/// the owner of the collection (feature_request_serializer.rb). For it
+/// alone the key's owner, as the key id names it (`<actor>#main-key`), is
+/// taken as the actor, and the usual check that the signer is the actor
+/// follows. True if the actor was filled in.
+fn signer_as_actor(
+    req: &HttpRequest,
+    body: &[u8],
+    state: &Context,
+    activity: &mut Value,
+) -> Result<bool, Error> {
+    let Some(obj) = activity.as_object_mut() else {
+        return Ok(false);
+    };
+    if obj.get("type").and_then(Value::as_str) != Some("FeatureRequest")
+        || obj.contains_key("actor")
+    {
+        return Ok(false);
+    }
+    let headers = super::header_map(req);
+    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    let pending = check(&RequestParts {
+        method: req.method().as_str(),
+        scheme: state.config.base_url.scheme(),
+        path_and_query: path,
+        headers: &headers,
+        body: Some(body),
+    })
+    .map_err(|e| Error::Unauthorized(e.to_string()))?;
+    let owner = pending.key_id.split('#').next().unwrap_or_default();
+    obj.insert("actor".into(), Value::String(owner.to_string()));
+    Ok(true)
 }

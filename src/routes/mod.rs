@@ -1,5 +1,6 @@
 //! The route table. One file per endpoint family.
 
+mod browser;
 mod followers_sync;
 pub mod forwarded;
 mod groups;
@@ -12,7 +13,8 @@ mod nodeinfo;
 mod objects;
 pub mod webfinger;
 
-use actix_web::{web, HttpRequest};
+use actix_web::dev::HttpServiceFactory;
+use actix_web::{guard, web, Handler, HttpRequest, Responder};
 use std::collections::BTreeMap;
 
 /// The request's headers as text, for signature checks (headers that are
@@ -22,6 +24,29 @@ pub(crate) fn header_map(req: &HttpRequest) -> BTreeMap<String, String> {
         .iter()
         .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
         .collect()
+}
+
+/// A GET route whose browsers (`Accept: text/html`) get `page` and
+/// everyone else `json` (issue #23: every group address answers people
+/// with a page).
+fn negotiated<P, PA, J, JA>(path: &str, page: P, json: J) -> impl HttpServiceFactory
+where
+    P: Handler<PA>,
+    PA: actix_web::FromRequest + 'static,
+    P::Output: Responder + 'static,
+    J: Handler<JA>,
+    JA: actix_web::FromRequest + 'static,
+    J::Output: Responder + 'static,
+{
+    web::resource(path)
+        .route(
+            web::get()
+                .guard(guard::fn_guard(|ctx| {
+                    negotiate::accepts_html(ctx.head().headers())
+                }))
+                .to(page),
+        )
+        .route(web::get().to(json))
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -42,25 +67,44 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/nodeinfo/2.1", web::get().to(nodeinfo::nodeinfo))
         .route("/inbox", web::post().to(inbox::shared_inbox))
         .route("/groups/{name}/inbox", web::post().to(inbox::group_inbox))
-        .route("/groups/{name}", web::get().to(groups::actor))
-        .route("/groups/{name}/posts/{id}", web::get().to(objects::post))
-        .route(
-            "/groups/{name}/activities/{id}",
-            web::get().to(objects::activity),
-        )
-        .route(
-            "/groups/{name}/messages/{id}",
-            web::get().to(objects::message),
-        )
-        .route("/groups/{name}/outbox", web::get().to(groups::outbox))
         .route(
             "/groups/{name}/invite/{code}",
             web::get().to(groups::invite),
         )
-        .route("/groups/{name}/followers", web::get().to(groups::followers))
-        .route(
+        .service(negotiated("/groups/{name}", browser::group, groups::actor))
+        .service(negotiated(
+            "/groups/{name}/posts/{id}",
+            browser::private_item,
+            objects::post,
+        ))
+        .service(negotiated(
+            "/groups/{name}/activities/{id}",
+            browser::private_item,
+            objects::activity,
+        ))
+        .service(negotiated(
+            "/groups/{name}/messages/{id}",
+            browser::private_item,
+            objects::message,
+        ))
+        .service(negotiated(
+            "/groups/{name}/outbox",
+            browser::group,
+            groups::outbox,
+        ))
+        .service(negotiated(
+            "/groups/{name}/followers",
+            browser::group,
+            groups::followers,
+        ))
+        .service(negotiated(
             "/groups/{name}/followers_synchronization",
-            web::get().to(followers_sync::partial_followers),
-        )
-        .route("/groups/{name}/following", web::get().to(groups::following));
+            browser::group,
+            followers_sync::partial_followers,
+        ))
+        .service(negotiated(
+            "/groups/{name}/following",
+            browser::group,
+            groups::following,
+        ));
 }

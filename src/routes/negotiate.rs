@@ -8,8 +8,12 @@ pub const ACTIVITY_JSON: &str = "application/activity+json; charset=utf-8";
 
 /// A browser gets HTML; anything asking for JSON (or not saying) gets JSON.
 pub fn wants_html(req: &HttpRequest) -> bool {
-    let accept = req
-        .headers()
+    accepts_html(req.headers())
+}
+
+/// `wants_html` on the headers alone (for a route guard).
+pub fn accepts_html(headers: &header::HeaderMap) -> bool {
+    let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
@@ -28,7 +32,13 @@ pub fn activity_json(doc: &Value) -> HttpResponse {
 }
 
 pub fn html(body: String) -> HttpResponse {
-    HttpResponse::Ok()
+    html_with(actix_web::http::StatusCode::OK, body)
+}
+
+/// An HTML page with another status than 200 (a page for people where a
+/// server would get an error).
+pub fn html_with(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header((header::VARY, "Accept"))
         .insert_header((

@@ -15,7 +15,7 @@ pub fn handle(state: &Context, msg: &Message<'_>) -> anyhow::Result<Handled> {
     let (db, urls, group) = (&state.db, &state.urls, msg.group);
     let name = &group.name;
     if let Some(code) = invite::code_words(msg.text).first() {
-        let used = super::join_with_code(db, urls, group, msg.sender, code)?;
+        let used = super::join_with_code(db, urls, group, msg.sender, code, msg.note_id)?;
         state.wake_delivery.notify_one();
         return Ok(Handled::Done(if used == InviteUse::Used {
             format!("{name}: joined with an invite code")

@@ -15,6 +15,17 @@ pub mod posting;
 /// them a member (not a repeated Accept of a member) and the group's
 /// welcome is on, sends the welcome message: one transaction.
 pub fn approve(db: &Db, urls: &Urls, group: &Group, actor_uri: &str) -> anyhow::Result<()> {
+    approve_answering(db, urls, group, actor_uri, None)
+}
+
+/// `approve`, the welcome replying to `message` (the invite code's).
+fn approve_answering(
+    db: &Db,
+    urls: &Urls,
+    group: &Group,
+    actor_uri: &str,
+    message: Option<&str>,
+) -> anyhow::Result<()> {
     db.transaction(|tx| {
         let was_member = tx
             .membership(group.id, actor_uri)?
@@ -24,7 +35,8 @@ pub fn approve(db: &Db, urls: &Urls, group: &Group, actor_uri: &str) -> anyhow::
             let actor = tx
                 .remote_actor(actor_uri)?
                 .ok_or_else(|| anyhow!("no inbox known for {actor_uri}"))?;
-            direct::send(tx, urls, group, &actor, &welcome_text(urls, group))?;
+            let welcome = welcome_text(urls, group);
+            direct::send_reply(tx, urls, group, &actor, &welcome, message)?;
         }
         Ok(())
     })
@@ -32,25 +44,28 @@ pub fn approve(db: &Db, urls: &Urls, group: &Group, actor_uri: &str) -> anyhow::
 
 /// Uses `code` for the pending requester and approves them (with the
 /// welcome), or tells them why the code did not work, leaving the request
-/// pending: one transaction.
+/// pending: one transaction. `message` is the requester's message that
+/// carried the code (none for a Follow's `instrument`): the answer
+/// replies to it.
 pub fn join_with_code(
     db: &Db,
     urls: &Urls,
     group: &Group,
     requester: &RemoteActor,
     code: &str,
+    message: Option<&str>,
 ) -> anyhow::Result<InviteUse> {
     db.transaction(|tx| {
         let used = tx.use_invite(group.id, code)?;
         if used == InviteUse::Used {
-            approve(tx, urls, group, &requester.uri)?;
+            approve_answering(tx, urls, group, &requester.uri, message)?;
         } else {
             let text = format!(
                 "{} Your request to join {} waits for a moderator.",
                 invite::refusal(used),
                 urls.group_handle(&group.name)
             );
-            direct::send(tx, urls, group, requester, &text)?;
+            direct::send_reply(tx, urls, group, requester, &text, message)?;
         }
         Ok(used)
     })

@@ -31,7 +31,14 @@ pub fn refuse(
                 "Your post was not shared with {handle}: it contains one of the group's invite \
                  codes, which must stay private. Post it again without the code."
             );
-            direct::send(db, urls, group, author, &note)?;
+            direct::send_reply(
+                db,
+                urls,
+                group,
+                author,
+                &note,
+                object.get("id").and_then(Value::as_str),
+            )?;
             return Ok(Some(format!(
                 "{name}: not republished, contains an invite code"
             )));
@@ -57,7 +64,14 @@ pub fn refuse(
         "Your post was not shared with {handle}: this group is for announcements. {what} \
          in it."
     );
-    direct::send(db, urls, group, author, &note)?;
+    direct::send_reply(
+        db,
+        urls,
+        group,
+        author,
+        &note,
+        object.get("id").and_then(Value::as_str),
+    )?;
     Ok(Some(format!(
         "{name}: not republished, only moderators may post"
     )))
@@ -96,7 +110,7 @@ pub fn refuse_edit(
                  which must stay private.",
                 urls.group_handle(&group.name)
             );
-            direct::send(db, urls, &group, author, &note)?;
+            direct::send_reply(db, urls, &group, author, &note, Some(id))?;
             return Ok(Some(format!(
                 "{}: edit not applied, contains an invite code",
                 group.name

@@ -12,6 +12,7 @@ import time
 
 import scenarios
 import scenarios_end
+import scenarios_mastodon
 import scenarios_mod
 import scenarios_rules
 from checks import Report, summary
@@ -32,6 +33,7 @@ SCENARIOS = [
     ("preapproval", scenarios.preapproval),
     ("moderate_by_dm", scenarios_mod.moderate_by_dm),
     ("rules", scenarios_rules.rules),
+    ("mastodon_fidelity", scenarios_mastodon.mastodon_fidelity),
     ("profile_update", scenarios_end.profile_update),
     ("leave", scenarios_end.leave),
     ("remove_member", scenarios_end.remove_member),

@@ -36,7 +36,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
                        "config", "urls", "account", "group_name"]),
     ("membership", &["context", "documents", "federation", "db",
                      "config", "urls", "account", "group_name"]),
-    ("delivery", &["context", "federation", "signatures", "db",
+    ("delivery", &["context", "direct", "federation", "signatures", "db",
                    "config", "keys", "metrics", "urls", "memory"]),
     ("federation", &["signatures", "db", "config", "keys", "metrics", "urls", "account"]),
     ("signatures", &["keys", "config", "urls", "account"]),

@@ -10,11 +10,12 @@ import { Peer } from "./peer.mjs";
 import { printSummary, runTests } from "./runner.mjs";
 import { scenarios as baseScenarios } from "./scenarios.mjs";
 import { rulesScenarios } from "./scenarios_rules.mjs";
+import { mastodonScenarios } from "./scenarios_mastodon.mjs";
 
 /** Every scenario in order; issue #13's run before the last, "group delete". */
 function scenarios(env) {
   const base = baseScenarios(env);
-  return [...base.slice(0, -1), ...rulesScenarios(env), ...base.slice(-1)];
+  return [...base.slice(0, -1), ...rulesScenarios(env), ...mastodonScenarios(env), ...base.slice(-1)];
 }
 
 const [bin, databaseUrl, ...only] = process.argv.slice(2);

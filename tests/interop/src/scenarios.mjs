@@ -274,9 +274,13 @@ export function scenarios({ demesh, A, B, C }) {
         const parent = s.posts.first;
         assert.ok(parent, "no parent post (post scenario failed)");
         const mA = A.mark();
+        const mB = B.mark();
         const text = `a reply ${Date.now()}`;
         const original = await post(B, "bob", text, { inReplyTo: parent.note.id.href });
-        const got = await arrival(A, mA, "the group's Create of the reply", fromGroup(Create));
+        // (alice's reply notice, a direct message, may come first.)
+        const got = await arrival(A, mA, "the group's Create of the reply", (r) =>
+          fromGroup(Create)(r) && r.activity.toIds.some((t) => t.href === followersUrl),
+        );
         const note = await noteOf(got);
         assert.ok(note.id?.href.startsWith(`${groupUrl}/posts/`));
         assert.equal(note.replyTargetId?.href, parent.note.id.href, "inReplyTo is the group's copy");
@@ -291,6 +295,20 @@ export function scenarios({ demesh, A, B, C }) {
         const row = (await postList()).find((p) => p.note === note.id.href);
         assert.ok(row, "`post list` has the reply");
         assert.equal(row.in_reply_to, parent.number, "post list `in_reply_to` is the parent's number");
+        // Issue #23: the copy mentions nobody; alice (the parent's author)
+        // is told by a direct message from the group, bob is not.
+        for await (const tag of note.getTags()) {
+          assert.ok(!(tag instanceof Mention), `the reply's copy carries a Mention: ${tag.href}`);
+        }
+        const notice = await arrival(A, mA, "alice's reply notice", (r) =>
+          fromGroup(Create)(r) && r.activity.toIds.some((t) => t.href === A.actorUri("alice").href),
+        );
+        const noticeText = contentOf(await noteOf(notice));
+        assert.ok(noticeText.includes("replied to your post") && noticeText.includes(note.id.href), noticeText);
+        assert.ok(
+          !B.since(mB).some((r) => fromGroup(Create)(r) && r.activity.toIds.some((t) => t.href === B.actorUri("bob").href)),
+          "the replier got a notice",
+        );
         s.posts.reply = { original, note };
       },
     },

@@ -1,0 +1,2 @@
+DROP TABLE late_notices;
+DROP TABLE reply_notices;
