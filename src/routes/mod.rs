@@ -1,9 +1,10 @@
 //! The route table. One file per endpoint family.
 
+pub mod connections;
 mod followers_sync;
 pub mod forwarded;
 mod groups;
-mod health;
+pub mod health;
 pub mod inbox;
 mod instance;
 pub mod limits;
