@@ -29,6 +29,8 @@ pub struct Context {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Remote actors' public keys, parsed once.
     pub public_keys: Arc<crate::signatures::KeyCache>,
+    /// Limits on the key fetches unverified requests cause.
+    pub key_fetches: Arc<crate::federation::key_gate::KeyFetchGate>,
 }
 
 impl Context {
@@ -57,6 +59,7 @@ impl Context {
             wake_delivery: Arc::new(Notify::new()),
             metrics: Arc::default(),
             public_keys: Arc::default(),
+            key_fetches: Arc::default(),
         })
     }
 }

@@ -23,9 +23,16 @@ pub enum Error {
     PayloadTooLarge,
     #[error("unprocessable: {0}")]
     Unprocessable(String),
+    /// The request's body did not arrive in time (a slow or idle client).
+    #[error("request body not received in time")]
+    RequestTimeout,
     /// Slow down: try again after this many seconds.
     #[error("too many requests; retry in {0} s")]
     TooManyRequests(u64),
+    /// Cannot be served now (the signing key's server is busy or failing):
+    /// try again after this many seconds.
+    #[error("unavailable: {1}; retry in {0} s")]
+    Unavailable(u64, String),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("internal error: {0}")]
@@ -47,7 +54,9 @@ impl ResponseError for Error {
             Error::Forbidden => StatusCode::FORBIDDEN,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Error::Unavailable(..) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Db(DbError::Conflict(_)) => StatusCode::CONFLICT,
             Error::Db(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -55,17 +64,20 @@ impl ResponseError for Error {
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        if status.is_server_error() {
+        // Unavailable is a refusal under load (logged where it is made).
+        if status.is_server_error() && !matches!(self, Error::Unavailable(..)) {
             tracing::error!(error = %self, "request failed");
         }
         // Internal details stay in the log, not in the answer to a stranger.
-        let message = if status.is_server_error() {
+        let message = if matches!(self, Error::Unavailable(..)) {
+            self.to_string()
+        } else if status.is_server_error() {
             "internal error".to_string()
         } else {
             self.to_string()
         };
         let mut response = HttpResponse::build(status);
-        if let Error::TooManyRequests(secs) = self {
+        if let Error::TooManyRequests(secs) | Error::Unavailable(secs, _) = self {
             response.insert_header(("Retry-After", secs.to_string()));
         }
         response.json(serde_json::json!({ "error": message }))
@@ -86,7 +98,9 @@ mod tests {
             (Error::Forbidden, 403),
             (Error::PayloadTooLarge, 413),
             (Error::Unprocessable("x".into()), 422),
+            (Error::RequestTimeout, 408),
             (Error::TooManyRequests(5), 429),
+            (Error::Unavailable(5, "x".into()), 503),
             (Error::Db(DbError::Conflict("x".into())), 409),
             (Error::Internal("x".into()), 500),
         ];

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// Servers with a failure counter of their own (a label each on
@@ -16,6 +17,8 @@ pub struct Metrics {
     inbox: Mutex<BTreeMap<u16, u64>>,
     deliveries: Mutex<BTreeMap<&'static str, u64>>,
     server_failures: Mutex<BTreeMap<String, u64>>,
+    older_edits: AtomicU64,
+    key_fetch_refusals: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 fn snapshot<K: Ord + Clone>(map: &Mutex<BTreeMap<K, u64>>) -> BTreeMap<K, u64> {
@@ -32,6 +35,18 @@ fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K) {
 impl Metrics {
     pub fn inbox_status(&self, status: u16) {
         bump(&self.inbox, status);
+    }
+
+    /// An edit (of a post or a profile) older than the one applied, dropped.
+    pub fn older_edit(&self) {
+        self.older_edits.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A request refused before its signing key was fetched; `reason`:
+    /// unavailable (the key's server has its fetches running, or failed
+    /// within the minute) or client (too many from one address).
+    pub fn key_fetch_refused(&self, reason: &'static str) {
+        bump(&self.key_fetch_refusals, reason);
     }
 
     /// `outcome`: delivered, retry or failed; failures also count per
@@ -56,12 +71,14 @@ impl Metrics {
     /// The exposition text; `queue` is (pending deliveries, age in seconds
     /// of the oldest, unprocessed incoming activities); `inbox_failed`:
     /// stored activities whose retries ran out (`demesh inbox --failed`);
-    /// `population`: (groups, members, pending follow requests).
+    /// `population`: (groups, members, pending follow requests);
+    /// `storage_errors`: failed database calls since start (`Db::health`).
     pub fn render(
         &self,
         queue: (i64, f64, i64),
         inbox_failed: i64,
         population: (i64, i64, i64),
+        storage_errors: u64,
     ) -> String {
         let mut out = String::new();
         out.push_str("# HELP demesh_build_info The running demesh's version (always 1).\n");
@@ -132,6 +149,27 @@ impl Metrics {
         );
         out.push_str("# TYPE demesh_inbox_failed gauge\n");
         let _ = writeln!(out, "demesh_inbox_failed {inbox_failed}");
+        out.push_str(
+            "# HELP demesh_storage_errors_total Database calls that failed (connection, disk, timeout).\n",
+        );
+        out.push_str("# TYPE demesh_storage_errors_total counter\n");
+        let _ = writeln!(out, "demesh_storage_errors_total {storage_errors}");
+        out.push_str(
+            "# HELP demesh_older_edits_total Edits dropped because a newer one was applied.\n",
+        );
+        out.push_str("# TYPE demesh_older_edits_total counter\n");
+        let older = self.older_edits.load(Ordering::Relaxed);
+        let _ = writeln!(out, "demesh_older_edits_total {older}");
+        out.push_str(
+            "# HELP demesh_key_fetch_refusals_total Requests refused before fetching their signing key.\n",
+        );
+        out.push_str("# TYPE demesh_key_fetch_refusals_total counter\n");
+        for (reason, n) in snapshot(&self.key_fetch_refusals) {
+            let _ = writeln!(
+                out,
+                "demesh_key_fetch_refusals_total{{reason=\"{reason}\"}} {n}"
+            );
+        }
         out
     }
 }
@@ -148,7 +186,9 @@ mod tests {
         m.inbox_status(401);
         m.delivery("delivered", "a.example");
         m.delivery("retry", "b.example");
-        let text = m.render((3, 12.5, 1), 2, (4, 17, 3));
+        m.older_edit();
+        m.key_fetch_refused("client");
+        let text = m.render((3, 12.5, 1), 2, (4, 17, 3), 7);
         let version = env!("CARGO_PKG_VERSION");
         assert!(text.contains(&format!("demesh_build_info{{version=\"{version}\"}} 1\n")));
         assert!(text.contains("demesh_groups 4\n"));
@@ -163,6 +203,9 @@ mod tests {
         assert!(text.contains("demesh_queue_oldest_pending_seconds 12.500\n"));
         assert!(text.contains("demesh_inbox_backlog 1\n"));
         assert!(text.contains("demesh_inbox_failed 2\n"));
+        assert!(text.contains("demesh_storage_errors_total 7\n"));
+        assert!(text.contains("demesh_older_edits_total 1\n"));
+        assert!(text.contains("demesh_key_fetch_refusals_total{reason=\"client\"} 1\n"));
     }
 
     #[test]
@@ -172,7 +215,7 @@ mod tests {
             m.delivery("failed", &format!("s{i}.example"));
         }
         m.delivery("failed", "s0.example");
-        let text = m.render((0, 0.0, 0), 0, (0, 0, 0));
+        let text = m.render((0, 0.0, 0), 0, (0, 0, 0), 0);
         assert!(text.contains("demesh_delivery_failures_total{server=\"s0.example\"} 2\n"));
         assert!(text.contains("demesh_delivery_failures_total{server=\"other\"} 10\n"));
         assert_eq!(snapshot(&m.server_failures).len(), MAX_SERVERS + 1);

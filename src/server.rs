@@ -142,6 +142,11 @@ fn start_web(state: Context, listener: TcpListener, workers: Workers) -> anyhow:
         state.config.server_rate_limit,
         state.config.account_rate_limit,
     ));
+    let health = web::Data::new(routes::health::HealthCheck::default());
+    let cap = routes::connections::ConnectionCap::new(
+        routes::connections::PER_ADDRESS,
+        state.config.trusted_proxies.clone(),
+    );
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         let proxies = proxies.clone();
@@ -161,6 +166,7 @@ fn start_web(state: Context, listener: TcpListener, workers: Workers) -> anyhow:
         App::new()
             .app_data(data.clone())
             .app_data(limits.clone())
+            .app_data(health.clone())
             .wrap(access_log)
             // HEAD answers wherever GET does (monitors use it): routed as
             // GET, while the connection, which saw HEAD, sends no body.
@@ -172,6 +178,7 @@ fn start_web(state: Context, listener: TcpListener, workers: Workers) -> anyhow:
             })
             .configure(routes::configure)
     })
+    .on_connect(move |io, extensions| cap.on_connect(io, extensions))
     // SIGINT/SIGTERM are ours (`Running::wait`): the workers stop first.
     .disable_signals()
     // Each HTTP worker has its own pool of threads for database calls

@@ -121,7 +121,7 @@ pub fn process(state: &Context, row: &IncomingActivity) -> anyhow::Result<Outcom
         }
         Kind::Update => {
             let update = verified!(update::verify(&activity, actor));
-            update::receive(state, actor, &activity, update)
+            update::receive(state, row, &activity, update)
         }
         Kind::Undo => undo::receive(state, actor, verified!(undo::verify(&activity, actor))),
         Kind::Delete => delete::receive(state, actor, verified!(delete::verify(&activity, actor))),

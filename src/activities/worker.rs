@@ -45,7 +45,14 @@ pub async fn run(state: Context, stop: CancellationToken) {
             .await;
             let error = match result {
                 Ok(Ok(())) => continue,
-                Ok(Err(e)) => format!("{e:#}"),
+                Ok(Err(e)) => {
+                    // Processing runs on the blocking thread, outside
+                    // `Db::call`: count a storage failure here.
+                    if let Some(db_error) = e.downcast_ref::<crate::db::DbError>() {
+                        state.db.note_failure(db_error);
+                    }
+                    format!("{e:#}")
+                }
                 Err(e) => format!("inbox task failed: {e}"),
             };
             failed(&state, id, &activity_id, attempts, error).await;

@@ -1,24 +1,53 @@
 //! Edits and deletes of the group's copies: by their author, or by a
 //! moderator. Each change goes out with its activity in one transaction.
 
+use super::edit_order::stamp_after;
 use super::note::{group_note, Placement};
-use super::publish::{copies_by, now_rfc3339_ms};
+use super::publish::copies_by;
 use crate::db::{Db, Group, Outgoing, Post, RemoteActor};
 use crate::documents::post_context;
 use crate::urls::Urls;
 use anyhow::Context;
 use serde_json::{json, Map, Value};
 
-/// An edit: every group copy of the author's object is rebuilt and an
-/// Update with a newer `updated` goes to the members, all in one
-/// transaction. Only a current member's edits go out: someone removed or
-/// blocked since cannot change what the members see.
+/// What came of an edit.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Edited {
+    /// This many group copies changed, each with its Update queued.
+    Applied(usize),
+    /// A later edit (its order mark) was applied already: dropped.
+    Older { mark: i64, shown: i64 },
+    /// Nothing to do, and why.
+    Ignored(&'static str),
+}
+
+impl std::fmt::Display for Edited {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Edited::Applied(n) => write!(f, "updated {n} group copy(ies)"),
+            Edited::Older { mark, shown } => write!(
+                f,
+                "dropped: an older edit (updated {}) than the one on show ({})",
+                super::edit_order::rfc3339_ms(*mark),
+                super::edit_order::rfc3339_ms(*shown)
+            ),
+            Edited::Ignored(why) => write!(f, "ignored: {why}"),
+        }
+    }
+}
+
+/// An edit with order mark `mark` (see `edit_order`): every group copy of
+/// the author's object is rebuilt and an Update with a newer `updated`
+/// goes to the members, all in one transaction, unless a later edit was
+/// applied already. Only a current member's edits go out: someone removed
+/// or blocked since cannot change what the members see.
 pub fn update_copies(
     db: &Db,
     urls: &Urls,
     author: &RemoteActor,
     object: &Map<String, Value>,
-) -> anyhow::Result<String> {
+    mark: i64,
+) -> anyhow::Result<Edited> {
     let original_id = object
         .get("id")
         .and_then(Value::as_str)
@@ -26,7 +55,7 @@ pub fn update_copies(
     let mut copies = copies_by(db, original_id, &author.uri)?;
     copies.retain(|p| p.deleted_at.is_none());
     if copies.is_empty() {
-        return Ok("ignored: Update of a post the group does not hold".into());
+        return Ok(Edited::Ignored("Update of a post the group does not hold"));
     }
     let names = [
         author.uri.clone(),
@@ -34,7 +63,7 @@ pub fn update_copies(
         author.domain.to_ascii_lowercase(),
     ];
     if db.is_blocked(&names)? {
-        return Ok("ignored: Update from a blocked account".into());
+        return Ok(Edited::Ignored("Update from a blocked account"));
     }
     let mut still_member = Vec::new();
     for post in copies {
@@ -43,14 +72,14 @@ pub fn update_copies(
         }
     }
     if still_member.is_empty() {
-        return Ok("ignored: Update from someone no longer a member".into());
+        return Ok(Edited::Ignored("Update from someone no longer a member"));
     }
     let edit = edit_name(object);
     let mut edits = Vec::new();
     for post in &still_member {
         let group = db.group_by_id(post.group_id)?;
         let old: Value = serde_json::from_str(&post.note_json)?;
-        let updated = now_rfc3339_ms();
+        let updated = stamp_after(&old, mark);
         let at = Placement {
             note_id: &post.note_id,
             in_reply_to: old.get("inReplyTo").and_then(Value::as_str),
@@ -76,8 +105,15 @@ pub fn update_copies(
         };
         edits.push((post, note.to_string(), update));
     }
-    let changed = super::effects::edit_posts(db, &edits)?;
-    Ok(format!("updated {changed} group copy(ies)"))
+    Ok(
+        match super::effects::edit_posts(db, original_id, mark, &edits)? {
+            Some(changed) => Edited::Applied(changed),
+            None => Edited::Older {
+                mark,
+                shown: db.edit_mark(original_id)?.unwrap_or(mark),
+            },
+        },
+    )
 }
 
 /// The author deleted their post: every group copy goes, with its Delete,

@@ -105,11 +105,20 @@ pub fn withdraw_post(
     })
 }
 
-/// Edits group copies: each one's new note and its Update to the
-/// members, all in one transaction. A copy removed meanwhile is left
-/// alone. Returns how many copies changed.
-pub fn edit_posts(db: &Db, edits: &[(&Post, String, Outgoing)]) -> DbResult<usize> {
+/// Edits group copies of `original_id` with an edit of order mark `mark`:
+/// each one's new note and its Update to the members, all in one
+/// transaction. A copy removed meanwhile is left alone. Returns how many
+/// copies changed, or `None` when a later edit was applied already.
+pub fn edit_posts(
+    db: &Db,
+    original_id: &str,
+    mark: i64,
+    edits: &[(&Post, String, Outgoing)],
+) -> DbResult<Option<usize>> {
     db.transaction(|tx| {
+        if !tx.advance_edit_mark(original_id, mark)? {
+            return Ok(None);
+        }
         let mut changed = 0;
         for (post, note_json, update) in edits {
             if tx.set_live_post_note(post.id, note_json)? {
@@ -117,6 +126,6 @@ pub fn edit_posts(db: &Db, edits: &[(&Post, String, Outgoing)]) -> DbResult<usiz
                 changed += 1;
             }
         }
-        Ok(changed)
+        Ok(Some(changed))
     })
 }

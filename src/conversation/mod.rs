@@ -4,12 +4,13 @@
 
 pub mod audience;
 mod edit;
+pub mod edit_order;
 pub mod effects;
 pub mod note;
 mod publish;
 
 pub use crate::documents::post_context;
-pub use edit::{delete_copies, remove_post, update_copies};
+pub use edit::{delete_copies, remove_post, update_copies, Edited};
 pub use publish::republish;
 
 /// What a group does with a member post that was visible outside it

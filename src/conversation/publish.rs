@@ -11,12 +11,6 @@ use crate::urls::Urls;
 use anyhow::Context;
 use serde_json::{json, Map, Value};
 
-pub(super) fn now_rfc3339_ms() -> String {
-    // Milliseconds: an edit within the same second must still be "newer"
-    // (Mastodon ignores an Update whose `updated` is not after the last).
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
 fn note_id(urls: &Urls, group: &str) -> String {
     new_activity_id(urls, group).replace("/activities/", "/posts/")
 }
@@ -104,7 +98,7 @@ pub fn republish(
     let context = parent
         .as_ref()
         .map_or_else(|| format!("{id}/context"), |p| p.context_id.clone());
-    let published = now_rfc3339_ms();
+    let published = super::edit_order::rfc3339_ms(crate::db::now_ms());
     let notice = reply_notified(db, group, parent.as_ref(), &author.uri)?.map(|to| {
         let text = format!(
             "{} replied to your post in {}: {id}",

@@ -12,8 +12,10 @@ mod blocks;
 mod claim;
 mod connection;
 mod direct_messages;
+mod edit_marks;
 mod group_deletion;
 mod groups;
+mod health;
 mod hosts;
 mod identity;
 mod inbox;
@@ -45,6 +47,7 @@ pub(crate) use claim::claim_token;
 pub use connection::{init_tls, parse_url, Backend, DbConn};
 pub use direct_messages::{DirectMessage, NewDirect};
 pub use groups::{Group, NewGroup};
+pub use health::is_storage_failure;
 pub use hosts::ProbeDue;
 pub use inbox::IncomingActivity;
 pub use inbox_retries::StoredActivity;
@@ -89,6 +92,8 @@ pub struct Db {
     backend: Backend,
     /// Set inside `Db::transaction`: the one connection every method uses.
     pinned: Option<transaction::Pinned>,
+    /// Storage failures seen (see `health`).
+    health: std::sync::Arc<health::StorageHealth>,
 }
 
 impl Db {
@@ -107,6 +112,7 @@ impl Db {
             pool,
             backend,
             pinned: None,
+            health: Default::default(),
         })
     }
 
@@ -127,9 +133,14 @@ impl Db {
         F: FnOnce(&Db) -> DbResult<T> + Send + 'static,
     {
         let db = self.clone();
-        tokio::task::spawn_blocking(move || f(&db))
+        let result = tokio::task::spawn_blocking(move || f(&db))
             .await
-            .map_err(|e| DbError::Task(e.to_string()))?
+            .map_err(|e| DbError::Task(e.to_string()))
+            .and_then(|r| r);
+        if let Err(e) = &result {
+            self.note_failure(e);
+        }
+        result
     }
 
     /// Opens up to `n` connections now, which the pool then keeps idle: the

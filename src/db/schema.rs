@@ -150,6 +150,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    edit_marks (object_id) {
+        object_id -> Text,
+        mark -> BigInt,
+    }
+}
+
+diesel::table! {
     deleted_originals (id) {
         id -> BigInt,
         original_id -> Text,
@@ -260,6 +267,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     posts,
     group_blocks,
     deleted_originals,
+    edit_marks,
     invites,
     direct_messages,
     audit_log,

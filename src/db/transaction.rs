@@ -95,6 +95,7 @@ impl Db {
             pool: self.pool.clone(),
             backend: self.backend,
             pinned: Some(pinned),
+            health: self.health.clone(),
         };
         let result = work(&tx);
         drop(tx);

@@ -5,6 +5,7 @@ pub mod actor;
 pub mod client;
 pub mod fanout;
 pub mod guard;
+pub mod key_gate;
 pub mod key_owner;
 pub mod profile;
 pub mod signer;

@@ -36,6 +36,16 @@ pub fn client_address(peer: Option<IpAddr>, forwarded_for: &[&str], trusted: &[I
     client.to_string()
 }
 
+/// The client address of a request (see `client_address`).
+pub fn client_of(req: &actix_web::HttpRequest, trusted: &[IpNet]) -> String {
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    client_address(req.peer_addr().map(|a| a.ip()), &forwarded, trusted)
+}
+
 /// `203.0.113.7`, `2001:db8::1`, and the forms with a port some proxies write.
 fn parse_entry(entry: &str) -> Option<IpAddr> {
     entry

@@ -5,7 +5,7 @@ use crate::context::Context;
 use crate::db::RemoteActor;
 use crate::error::Error;
 use crate::federation::actor::{authority, id_of};
-use crate::federation::signer::{learn_software, verified_signer, KeyLookup};
+use crate::federation::signer::{learn_software, verified_signer, KeyLookup, SignerError};
 use crate::routes::limits::InboxLimits;
 use crate::signatures::{check, PendingSignature, RequestParts};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -18,7 +18,19 @@ pub const MAX_BODY: usize = 1024 * 1024;
 /// and the peer would see a network error instead of the 413.
 const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
 
-async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, Error> {
+/// How long a request's body may take to arrive after its headers (which
+/// have 5 s of their own, actix's `client_request_timeout`): an idle or
+/// trickling body gets 408 and its connection is closed, instead of
+/// holding a file descriptor for as long as the client likes.
+pub const BODY_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
+async fn read_body(payload: web::Payload) -> Result<Vec<u8>, Error> {
+    tokio::time::timeout(BODY_WITHIN, read_whole_body(payload))
+        .await
+        .map_err(|_| Error::RequestTimeout)?
+}
+
+async fn read_whole_body(mut payload: web::Payload) -> Result<Vec<u8>, Error> {
     use futures_util::StreamExt;
     let (mut body, mut seen) = (Vec::new(), 0usize);
     while let Some(chunk) = payload.next().await {
@@ -148,7 +160,7 @@ async fn receive(
     let known_acct = known.as_ref().map(RemoteActor::acct);
 
     let self_delete = kind == "Delete" && obj.get("object").and_then(id_of) == Some(actor);
-    let Some(signer) = verify(state, &pending, self_delete, known).await? else {
+    let Some(signer) = verify(req, state, &pending, self_delete, known).await? else {
         // A deleted account we never knew: nothing to undo, nothing to store.
         return Ok(HttpResponse::Accepted().finish());
     };
@@ -229,7 +241,7 @@ pub(super) async fn signed_get_signer(
     if is_blocked(state, authority(&pending.key_id).into_iter().collect()).await? {
         return Err(Error::Forbidden);
     }
-    let signer = verify(state, &pending, false, None)
+    let signer = verify(req, state, &pending, false, None)
         .await?
         .ok_or_else(|| Error::Unauthorized("unknown signer".into()))?;
     let mut names = vec![signer.uri.clone(), signer.acct(), signer.domain.clone()];
@@ -240,22 +252,45 @@ pub(super) async fn signed_get_signer(
     Ok(signer)
 }
 
-/// The verified signer (see `federation::signer`), or `Unauthorized`.
+/// The verified signer (see `federation::signer`), or `Unauthorized`, or
+/// (a key we would have to fetch) 503 when its server is busy or failing
+/// and 429 when this client caused too many key fetches.
 async fn verify(
+    req: &HttpRequest,
     state: &Context,
     pending: &PendingSignature,
     self_delete: bool,
     known: Option<RemoteActor>,
 ) -> Result<Option<RemoteActor>, Error> {
+    let client = crate::routes::forwarded::client_of(req, &state.config.trusted_proxies);
+    let limits = req.app_data::<web::Data<InboxLimits>>();
+    let budget = || match limits {
+        Some(limits) => limits.key_fetches.take(&client),
+        None => Ok(()),
+    };
     let lookup = KeyLookup {
         db: &state.db,
         client: &state.client,
         instance_signer: &state.instance_signer,
         keys: &state.public_keys,
+        gate: &state.key_fetches,
+        budget: &budget,
     };
+    let secs = |d: std::time::Duration| d.as_secs().max(1);
     verified_signer(&lookup, pending, self_delete, known)
         .await
-        .map_err(Error::Unauthorized)
+        .map_err(|e| match e {
+            SignerError::Unauthorized(why) => Error::Unauthorized(why),
+            SignerError::Unavailable(wait, why) => {
+                state.metrics.key_fetch_refused("unavailable");
+                tracing::info!(key_id = %pending.key_id, %why, "refused before a key fetch");
+                Error::Unavailable(secs(wait), why)
+            }
+            SignerError::TooMany(wait) => {
+                state.metrics.key_fetch_refused("client");
+                Error::TooManyRequests(secs(wait))
+            }
+        })
 }
 
 /// Mastodon's FeatureRequest (FEP-7aa9) has no `actor`: it is signed by

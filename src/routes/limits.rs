@@ -64,9 +64,16 @@ impl RateLimiter {
     }
 }
 
+/// Requests per minute one client address may make that need a signing
+/// key we do not have (each one is a fetch from the key's server; see
+/// `federation::key_gate`). Requests signed with a cached key do not count.
+pub const KEY_FETCHES_PER_MINUTE: u32 = 60;
+
 pub struct InboxLimits {
     pub servers: RateLimiter,
     pub accounts: RateLimiter,
+    /// Per client address: requests that make us fetch a key.
+    pub key_fetches: RateLimiter,
 }
 
 impl InboxLimits {
@@ -75,6 +82,7 @@ impl InboxLimits {
         InboxLimits {
             servers: RateLimiter::new(per_server),
             accounts: RateLimiter::new(per_account),
+            key_fetches: RateLimiter::new(KEY_FETCHES_PER_MINUTE),
         }
     }
 }

@@ -1,10 +1,11 @@
 //! The route table. One file per endpoint family.
 
 mod browser;
+pub mod connections;
 mod followers_sync;
 pub mod forwarded;
 mod groups;
-mod health;
+pub mod health;
 pub mod inbox;
 mod instance;
 pub mod limits;

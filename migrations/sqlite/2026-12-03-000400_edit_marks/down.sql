@@ -1,0 +1,1 @@
+DROP TABLE edit_marks;
