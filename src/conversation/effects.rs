@@ -2,7 +2,7 @@
 //! activity that tells the members are written in one transaction, so a
 //! failure in between leaves neither, and a retry does both once.
 
-use crate::db::{Db, DbResult, NewPost, Outgoing, Post, Target};
+use crate::db::{Db, DbResult, NewDirect, NewPost, Outgoing, Post, Target};
 use crate::federation::fanout::to_member_servers;
 
 /// What came of publishing a member post.
@@ -17,13 +17,13 @@ pub enum Published {
 }
 
 /// Publishes a group copy: the post, its Create to every member server
-/// and, if given, the note to its author (leak guard), in one
+/// and, if given, the direct message to its author (leak guard), in one
 /// transaction.
 pub fn publish_post(
     db: &Db,
     post: NewPost<'_>,
     create: &Outgoing,
-    note: Option<(&Outgoing, &Target)>,
+    note: Option<(NewDirect<'_>, &Target)>,
 ) -> DbResult<Published> {
     db.transaction(|tx| {
         if tx.is_withdrawn(post.original_id, post.author_uri)? {
@@ -35,7 +35,7 @@ pub fn publish_post(
         }
         let servers = to_member_servers(tx, group_id, create)?;
         if let Some((note, target)) = note {
-            tx.enqueue(group_id, &note.id, &note.body, std::slice::from_ref(target))?;
+            tx.send_direct(note, target)?;
         }
         Ok(Published::Sent(servers))
     })

@@ -141,6 +141,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    undone_follows (id) {
+        id -> BigInt,
+        follow_id -> Text,
+        actor_uri -> Text,
+        undone_at -> BigInt,
+    }
+}
+
+diesel::table! {
     deleted_originals (id) {
         id -> BigInt,
         original_id -> Text,
@@ -251,6 +260,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     posts,
     group_blocks,
     deleted_originals,
+    undone_follows,
     invites,
     direct_messages,
     audit_log,
