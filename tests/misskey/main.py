@@ -21,32 +21,34 @@ class Misskey:
     PostgreSQL and Redis under the data folder), on a loopback address,
     port 80."""
 
-    def __init__(self, script, data_dir, host):
+    def __init__(self, script, data_dir, host, n):
         self.script, self.data_dir, self.host = script, data_dir, host
         self.domain, self.base = host, f"http://{host}"
         self.log = data_dir + ".log"
         self.proc = None
+        # Its own PostgreSQL and Redis ports (launchers starting together
+        # would take the same first free one). One process: the job queue
+        # beside the API (federation works the same; half the memory).
+        self.env = {**os.environ, "MISSKEY_PG_PORT": str(55440 + n),
+                    "MISSKEY_REDIS_PORT": str(56390 + n), "MK_DISABLE_CLUSTERING": "1"}
 
     def _cmd(self, *args):
         return [self.script, self.data_dir, self.host, "80", *args]
 
     def start(self):
-        # One process: the job queue in the same process as the API
-        # (federation works the same; half the memory).
-        env = {**os.environ, "MK_DISABLE_CLUSTERING": "1"}
-        self.proc = start(self._cmd("server"), env, self.log)
+        self.proc = start(self._cmd("server"), self.env, self.log)
         # The first start unpacks Misskey and fetches Node from npm.
         wait_ready(self.proc, f"{self.base}/nodeinfo/2.1", self.log, f"Misskey {self.host}", 600)
 
     def create_user(self, user):
         """A user made through Misskey's admin API; its token."""
-        return run(self._cmd("create-user", user, PASSWORD), f"misskey create-user {user}").strip()
+        return run(self._cmd("create-user", user, PASSWORD), f"misskey create-user {user}", self.env).strip()
 
     def stop(self):
         if self.proc:
             stop(self.proc)
             self.proc = None
-        run(self._cmd("db-stop"), "misskey db-stop", timeout=60)
+        run(self._cmd("db-stop"), "misskey db-stop", self.env, timeout=60)
 
 
 class MisskeyMembers(suite.Members):
@@ -64,12 +66,12 @@ class MisskeyMembers(suite.Members):
         self.servers = {}
 
     def prepare(self, work):
-        self.servers = {n: Misskey(self.script, os.path.join(work, n), h) for n, h in self.hosts.items()}
+        self.servers = {
+            n: Misskey(self.script, os.path.join(work, n), h, i)
+            for i, (n, h) in enumerate(self.hosts.items())
+        }
         self.apps = {}
-        # Started one after the other: the first unpacks the shared tree.
-        first, *rest = self.servers
-        self.servers[first].start()
-        suite.parallel(*(self.servers[n].start for n in rest))
+        suite.parallel(*(k.start for k in self.servers.values()))
         for name, k in self.servers.items():
             for user in USERS[name]:
                 self.apps[user] = MisskeyApp(user, k.base, k.create_user(user))

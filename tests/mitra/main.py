@@ -20,28 +20,31 @@ class Mitra:
     """One Mitra server through shared/mitra's launcher, on its own data
     folder (with its own PostgreSQL cluster) and loopback address, port 80."""
 
-    def __init__(self, script, data_dir, host):
+    def __init__(self, script, data_dir, host, pg_port):
         self.script, self.data_dir, self.host = script, data_dir, host
         self.domain, self.base = host, f"http://{host}"
         self.log = data_dir + ".log"
         self.proc = None
+        # Its own cluster's port: two launchers starting together would
+        # both take the first free one.
+        self.env = {**os.environ, "MITRA_PG_PORT": str(pg_port)}
 
     def _cmd(self, *args):
         return [self.script, self.data_dir, self.host, "80", *args]
 
     def start(self):
-        self.proc = start(self._cmd("server"), dict(os.environ), self.log)
+        self.proc = start(self._cmd("server"), self.env, self.log)
         wait_ready(self.proc, f"{self.base}/api/v1/instance", self.log, f"Mitra {self.host}", 120)
 
     def create_account(self, user):
         """An account made with Mitra's admin CLI."""
-        run(self._cmd("create-account", user, PASSWORD, "user"), f"mitra create-account {user}")
+        run(self._cmd("create-account", user, PASSWORD, "user"), f"mitra create-account {user}", self.env)
 
     def stop(self):
         if self.proc:
             stop(self.proc)
             self.proc = None
-        run(self._cmd("db-stop"), "mitra db-stop", timeout=60)
+        run(self._cmd("db-stop"), "mitra db-stop", self.env, timeout=60)
 
 
 class MitraMembers(suite.Members):
@@ -59,7 +62,10 @@ class MitraMembers(suite.Members):
         self.servers = {}
 
     def prepare(self, work):
-        self.servers = {n: Mitra(self.script, os.path.join(work, n), h) for n, h in self.hosts.items()}
+        self.servers = {
+            n: Mitra(self.script, os.path.join(work, n), h, 55433 + i)
+            for i, (n, h) in enumerate(self.hosts.items())
+        }
         self.apps = {}
 
         def make(name):

@@ -120,7 +120,8 @@ class App:
 
     def lookup(self, acct):
         """The local account of `acct` (resolved remotely), or None."""
-        found = self.get("/api/v2/search", q=f"@{acct}", resolve="true", type="accounts")
+        # No `type`: with type=accounts Mitra searches only what it knows.
+        found = self.get("/api/v2/search", q=f"@{acct}", resolve="true")
         accounts = [a for a in found.get("accounts", []) if a["acct"].lower() == acct.lower()]
         return accounts[0] if accounts else None
 
