@@ -41,6 +41,7 @@ pub fn note_of(create: &Outgoing) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     use crate::config::{Config, FileConfig, Overrides};
 
     fn fixtures() -> (Urls, Group, RemoteActor) {
