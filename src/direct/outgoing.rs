@@ -41,8 +41,8 @@ pub fn note_of(create: &Outgoing) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
     use crate::config::{Config, FileConfig, Overrides};
+    use serde_json::json;
 
     fn fixtures() -> (Urls, Group, RemoteActor) {
         let over = Overrides {
