@@ -116,6 +116,10 @@ class MisskeyApp:
     def edit(self, status_id, text):
         raise Failure("Misskey has no note editing")
 
+    def react(self, status_id):
+        """A reaction (sent as a `Like`)."""
+        return self.call("notes/reactions/create", noteId=status_id, reaction="👍")
+
     def delete(self, status_id):
         return self.call("notes/delete", noteId=status_id)
 

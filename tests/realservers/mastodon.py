@@ -152,6 +152,10 @@ class App:
         # JSON: Mitra refuses a form body here.
         return self.call("PUT", f"/api/v1/statuses/{status_id}", body={"status": text})[1]
 
+    def react(self, status_id):
+        """A favourite (sent as a `Like`)."""
+        return self.call("POST", f"/api/v1/statuses/{status_id}/favourite")[1]
+
     def delete(self, status_id):
         return self.call("DELETE", f"/api/v1/statuses/{status_id}")[1]
 

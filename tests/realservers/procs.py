@@ -93,6 +93,9 @@ def wait_ready(proc, url, log_path, what, timeout):
         raise SystemExit(f"{e}\n{tail(log_path)}")
 
 
+METRICS_TOKEN = "suite-metrics"
+
+
 class Demesh:
     """`demesh serve` on a production-like origin without a port (see
     shared/gotosocial/README.md: GoToSocial needs it; Misskey checks the
@@ -109,6 +112,7 @@ class Demesh:
             "DEMESH_LISTEN": listen,
             "DEMESH_BASE_URL": self.base,
             "DEMESH_ALLOW_PRIVATE_NETWORKS": "true",
+            "DEMESH_METRICS_TOKEN": METRICS_TOKEN,
             "RUST_LOG": os.environ.get("RUST_LOG", "info"),
         }
 
@@ -121,6 +125,17 @@ class Demesh:
         if self.proc:
             stop(self.proc)
             self.proc = None
+
+    def metric(self, series):
+        """The value of one /metrics series (name with its labels), 0 when
+        it is not there yet."""
+        req = urllib.request.Request(f"{self.base}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            for line in resp.read().decode().splitlines():
+                name, _, value = line.rpartition(" ")
+                if name == series:
+                    return float(value)
+        return 0.0
 
     def cli(self, *args):
         """Runs `demesh ARGS`; its stdout, or Failure with its stderr."""

@@ -165,6 +165,20 @@ def delete(w, s):
         )
 
 
+def react(w, s):
+    """A member's favourite or reaction reaches the group, which drops it
+    and counts it, forwarding it to nobody (docs/interop-mitra-misskey.md)."""
+    members(w, s, "alice", "erin")
+    _, _, copies = s.step("setup: alice posts, erin sees it", lambda: w.group_post("alice", ["erin"]))
+    series = 'demesh_inbox_dropped_total{reason="reaction"}'
+    before = w.demesh.metric(series)
+    s.step("erin reacts to the group's copy from the app", lambda: w.erin.react(copies["erin"]["id"]))
+    s.step(
+        "demesh counts the reaction as dropped",
+        lambda: wait_until("the reaction counted", lambda: w.demesh.metric(series) > before),
+    )
+
+
 def post_remove(w, s):
     members(w, s, "alice", "bob", "erin")
     _, mark, copies = s.step("setup: erin posts, alice and bob see it", lambda: w.group_post("erin", ["alice", "bob"]))
@@ -214,6 +228,7 @@ def all_scenarios():
         ("reply", reply),
         ("edit", edit),
         ("delete", delete),
+        ("react", react),
         ("post_remove", post_remove),
         ("preapproval", preapproval),
         ("moderate_by_dm", scenarios_mod.moderate_by_dm),
