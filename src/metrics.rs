@@ -19,6 +19,7 @@ pub struct Metrics {
     server_failures: Mutex<BTreeMap<String, u64>>,
     older_edits: AtomicU64,
     key_fetch_refusals: Mutex<BTreeMap<&'static str, u64>>,
+    dropped: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 fn snapshot<K: Ord + Clone>(map: &Mutex<BTreeMap<K, u64>>) -> BTreeMap<K, u64> {
@@ -47,6 +48,13 @@ impl Metrics {
     /// within the minute) or client (too many from one address).
     pub fn key_fetch_refused(&self, reason: &'static str) {
         bump(&self.key_fetch_refusals, reason);
+    }
+
+    /// An activity answered 202 and dropped unstored. `reason` is one of
+    /// a few fixed words (never a group, an account or a server: labels
+    /// on a public endpoint must not tell who was blocked).
+    pub fn inbox_dropped(&self, reason: &'static str) {
+        bump(&self.dropped, reason);
     }
 
     /// `outcome`: delivered, retry or failed; failures also count per
@@ -115,6 +123,13 @@ impl Metrics {
                 out,
                 "demesh_inbox_requests_total{{status=\"{status}\"}} {n}"
             );
+        }
+        out.push_str(
+            "# HELP demesh_inbox_dropped_total Activities answered 202 and dropped, by reason.\n",
+        );
+        out.push_str("# TYPE demesh_inbox_dropped_total counter\n");
+        for (reason, n) in snapshot(&self.dropped) {
+            let _ = writeln!(out, "demesh_inbox_dropped_total{{reason=\"{reason}\"}} {n}");
         }
         out.push_str("# HELP demesh_deliveries_total Delivery attempts by outcome.\n");
         out.push_str("# TYPE demesh_deliveries_total counter\n");

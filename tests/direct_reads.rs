@@ -54,4 +54,66 @@ async fn a_direct_message_is_for_its_recipient_alone(backend: Backend) {
     assert_eq!(c.b.signed_get("bob", &unknown).await.0, 404);
 }
 
-backend_tests!(a_direct_message_is_for_its_recipient_alone);
+/// The leak guard's note to an author is a direct message like the
+/// others: readable at its id by the author's server, 404 for others; and
+/// it claims nothing about reply defaults, which differ by server.
+async fn the_leak_notice_is_readable_by_its_addressee(backend: Backend) {
+    let c = club(backend).await;
+    let alice = c.a.actor_id("alice");
+    let post =
+        c.a.fixture("mastodon_public.json", "alice", &c.group, "7", "");
+    assert_eq!(c.a.post("alice", &c.s.url("/inbox"), &post).await, 202);
+    let note = dm_containing(&c.a, &alice, "visible outside").await;
+    let note_id = note["id"].as_str().unwrap().to_string();
+    assert!(
+        note_id.starts_with(&format!("{}/messages/", c.group)),
+        "{note_id}"
+    );
+    let text = note["content"].as_str().unwrap();
+    assert!(!text.to_lowercase().contains("default"), "{text}");
+    assert!(text.contains("Mentioned people only"), "{text}");
+
+    let (status, doc) = c.a.signed_get("alice", &note_id).await;
+    assert_eq!(status, 200, "the author reads it");
+    assert_eq!(doc["to"], serde_json::json!([alice]));
+    assert!(doc["content"].as_str().unwrap().contains("visible outside"));
+    assert_eq!(
+        c.b.signed_get("bob", &note_id).await.0,
+        404,
+        "another member"
+    );
+    let res = common::http().get(note_id.as_str()).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 404, "unsigned");
+    // Listed among the group's direct messages to alice, as a welcome is.
+    let listed =
+        c.s.db
+            .call({
+                let alice = alice.clone();
+                move |db| {
+                    let g = db.group_by_name("club")?;
+                    db.direct_messages_to(g.id, &alice)
+                }
+            })
+            .await
+            .unwrap();
+    assert!(listed.iter().any(|m| m.note_id == note_id));
+
+    // Refused (leak guard reject): the same.
+    c.s.cli(&["group", "set", "club", "leak-guard", "reject"])
+        .ok();
+    let post =
+        c.a.fixture("mastodon_private.json", "alice", &c.group, "8", "");
+    assert_eq!(c.a.post("alice", &c.s.url("/inbox"), &post).await, 202);
+    let note = dm_containing(&c.a, &alice, "was not shared").await;
+    let (status, _) = c.a.signed_get("alice", note["id"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        c.b.signed_get("bob", note["id"].as_str().unwrap()).await.0,
+        404
+    );
+}
+
+backend_tests!(
+    a_direct_message_is_for_its_recipient_alone,
+    the_leak_notice_is_readable_by_its_addressee,
+);

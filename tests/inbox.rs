@@ -1,6 +1,6 @@
 //! Every way an inbox POST can be refused, with the status a peer gets and
-//! proof that nothing was stored; plus blocks, deduplication, unknown
-//! types and key rotation.
+//! proof that nothing was stored; plus blocks (202, dropped; a Follow
+//! refused), reactions, deduplication, unknown types and key rotation.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -162,9 +162,32 @@ async fn refused_requests_get_their_status_and_store_nothing(backend: Backend) {
     s.stop().await;
 }
 
-async fn blocked_domains_and_accounts_get_403(backend: Backend) {
+async fn metrics(s: &TestServer) -> String {
+    common::http()
+        .get(s.url("/metrics"))
+        .header("authorization", "Bearer s3cret")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// A blocked sender's answer is 202 whatever it sends, so its server stops
+/// retrying (Mitra retries a 403 for hours) and learns nothing. Its Follow
+/// is answered with a Reject (Misskey otherwise shows the request pending
+/// for ever); anything else is dropped, unstored, and counted.
+async fn blocked_senders_get_202_and_their_follows_a_reject(backend: Backend) {
     let db = TestDb::new(backend);
-    let s = TestServer::start(&db).await;
+    let s = TestServer::start_configured(
+        &db,
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
+        |c| {
+            c.metrics_token = Some("s3cret".into());
+        },
+    )
+    .await;
     s.cli(&["group", "create", "club"]).ok();
     let club = s.url("/groups/club");
     let spam = FakeRemote::start();
@@ -174,8 +197,35 @@ async fn blocked_domains_and_accounts_get_403(backend: Backend) {
     let list = s.cli(&["block", "list", "--json"]).json();
     assert_eq!(list[0]["target"], host);
     let follow = spam.follow("bot", &club, 1);
-    assert_eq!(spam.post("bot", &s.url("/inbox"), &follow).await, 403);
-    assert!(!stored(&s, follow["id"].as_str().unwrap()).await);
+    assert_eq!(spam.post("bot", &s.url("/inbox"), &follow).await, 202);
+    let reject = spam.wait_for("Reject").await;
+    assert!(reject.verified);
+    assert_eq!(reject.activity["actor"], club);
+    assert_eq!(reject.activity["object"]["id"], follow["id"]);
+    assert!(s
+        .cli(&["request", "list", "--json"])
+        .json()
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let post = json!({"id": format!("{}#posts/1", spam.actor_id("bot")), "type": "Create",
+                      "actor": spam.actor_id("bot"), "to": [club],
+                      "object": {"id": format!("{}/posts/1", spam.actor_id("bot")), "type": "Note",
+                                 "attributedTo": spam.actor_id("bot"), "to": [club], "content": "spam"}});
+    assert_eq!(spam.post("bot", &s.url("/inbox"), &post).await, 202);
+    assert!(
+        !stored(&s, post["id"].as_str().unwrap()).await,
+        "dropped unstored"
+    );
+    let text = metrics(&s).await;
+    assert!(
+        text.contains("demesh_inbox_dropped_total{reason=\"blocked\"} 1"),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&host),
+        "no label names the blocked server: {text}"
+    );
 
     s.cli(&["block", "remove", &host]).ok();
     assert!(s.cli(&["block", "list"]).ok().contains("no blocks"));
@@ -183,7 +233,8 @@ async fn blocked_domains_and_accounts_get_403(backend: Backend) {
     assert!(err.contains("not blocked"), "{err}");
 
     // An account block, added while the account is a member: it is removed
-    // (Reject{Follow}) and its later posts are refused.
+    // (Reject{Follow}); its later posts are dropped and a new Follow is
+    // refused with a Reject again, not listed as a request.
     let remote = FakeRemote::start();
     remote.account("troll");
     let follow = remote.follow("troll", &club, 1);
@@ -212,8 +263,98 @@ async fn blocked_domains_and_accounts_get_403(backend: Backend) {
         .as_array()
         .unwrap()
         .is_empty());
+    let rejects = remote.of_kind("Reject").len();
     let again = remote.follow("troll", &club, 2);
-    assert_eq!(remote.post("troll", &s.url("/inbox"), &again).await, 403);
+    assert_eq!(remote.post("troll", &s.url("/inbox"), &again).await, 202);
+    let outcome = common::wait::processed(&s, again["id"].as_str().unwrap()).await;
+    assert!(outcome.starts_with("refused: blocked"), "{outcome}");
+    for _ in 0..200 {
+        if remote.of_kind("Reject").len() > rejects {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let last = remote.of_kind("Reject").pop().unwrap();
+    assert_eq!(
+        last.activity["object"]["id"], again["id"],
+        "the new Follow is refused"
+    );
+    assert!(s
+        .cli(&["request", "list", "--json"])
+        .json()
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert!(s
+        .cli(&["member", "list", "club", "--json"])
+        .json()
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let undo = json!({"id": format!("{}#undo/9", remote.actor_id("troll")), "type": "Undo",
+                      "actor": remote.actor_id("troll"), "object": again});
+    assert_eq!(remote.post("troll", &s.url("/inbox"), &undo).await, 202);
+    assert!(!stored(&s, undo["id"].as_str().unwrap()).await);
+    let text = metrics(&s).await;
+    assert!(
+        text.contains("demesh_inbox_dropped_total{reason=\"blocked\"} 2"),
+        "{text}"
+    );
+    s.stop().await;
+}
+
+/// Reactions (Misskey sends a `Like`, some servers `EmojiReact`) are not
+/// forwarded to anyone: answered 202, not stored, counted.
+async fn reactions_are_dropped_and_counted(backend: Backend) {
+    let db = TestDb::new(backend);
+    let s = TestServer::start_configured(
+        &db,
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
+        |c| {
+            c.metrics_token = Some("s3cret".into());
+        },
+    )
+    .await;
+    s.cli(&["group", "create", "club"]).ok();
+    let club = s.url("/groups/club");
+    let remote = FakeRemote::start();
+    remote.account("ann");
+    let a0 = remote.received().len();
+    for (n, kind) in ["Like", "EmojiReact"].iter().enumerate() {
+        let like = json!({"id": format!("{}/likes/{n}", remote.actor_id("ann")), "type": kind,
+                          "actor": remote.actor_id("ann"), "object": format!("{club}/posts/x"),
+                          "content": "👍"});
+        assert_eq!(
+            remote
+                .post("ann", &s.url("/groups/club/inbox"), &like)
+                .await,
+            202
+        );
+        assert!(
+            !stored(&s, like["id"].as_str().unwrap()).await,
+            "{kind} not stored"
+        );
+    }
+    let text = metrics(&s).await;
+    assert!(
+        text.contains("demesh_inbox_dropped_total{reason=\"reaction\"} 2"),
+        "{text}"
+    );
+    // Unsigned, it is refused like anything else: only verified reactions count.
+    let unsigned = common::http()
+        .post(s.url("/inbox"))
+        .header("content-type", "application/activity+json")
+        .body(
+            json!({"id": format!("{}/likes/9", remote.actor_id("ann")), "type": "Like",
+                     "actor": remote.actor_id("ann"), "object": club})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status().as_u16(), 401);
+    common::wait::settled(&s).await;
+    assert_eq!(remote.received().len(), a0, "nobody is told");
     s.stop().await;
 }
 
@@ -254,7 +395,7 @@ async fn duplicates_unknown_types_and_rotated_keys(backend: Backend) {
         1
     );
 
-    let like: Value = json!({"id": format!("{}#likes/1", remote.actor_id("ann")), "type": "Like",
+    let like: Value = json!({"id": format!("{}#announces/1", remote.actor_id("ann")), "type": "Announce",
                              "actor": remote.actor_id("ann"), "object": club});
     assert_eq!(
         remote.post("ann", &s.url("/inbox"), &like).await,
@@ -293,6 +434,7 @@ async fn duplicates_unknown_types_and_rotated_keys(backend: Backend) {
 
 backend_tests!(
     refused_requests_get_their_status_and_store_nothing,
-    blocked_domains_and_accounts_get_403,
+    blocked_senders_get_202_and_their_follows_a_reject,
+    reactions_are_dropped_and_counted,
     duplicates_unknown_types_and_rotated_keys,
 );

@@ -108,12 +108,20 @@ async fn only_members_posts_reach_only_members(backend: Backend) {
     arrived(&c.a, "Create", &later).await;
     nothing_more(&c.s, &c.b, b2).await;
 
-    // A blocked member's posts are refused at the door.
+    // A blocked member's posts are dropped at the door: 202 (so her
+    // server stops retrying), never stored.
     c.s.cli(&["block", "add", &format!("@carol@{}", c.a.domain())])
         .ok();
     let post =
         c.a.fixture("mastodon_direct.json", "carol", &c.group, "25", "");
-    assert_eq!(c.a.post("carol", &c.s.url("/inbox"), &post).await, 403);
+    assert_eq!(c.a.post("carol", &c.s.url("/inbox"), &post).await, 202);
+    let id = post["id"].as_str().unwrap().to_string();
+    let stored =
+        c.s.db
+            .call(move |db| db.incoming_by_activity_id(&id))
+            .await
+            .unwrap();
+    assert!(stored.is_none(), "dropped unstored");
     c.s.stop().await;
 }
 

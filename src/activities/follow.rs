@@ -58,9 +58,28 @@ pub fn receive(state: &Context, row: &IncomingActivity, follow: Follow) -> anyho
         format!("*@{domain}"),
     ];
     if db.is_blocked(&[actor.uri.clone(), actor.acct().to_ascii_lowercase(), domain])? {
-        return Ok("refused: blocked".into());
+        // Refused, not ignored: Misskey keeps an unanswered request
+        // "pending" for ever, Mitra retries it for hours. A Follow that was
+        // a member's live one is no longer (the block ended it).
+        let activity: Value = serde_json::from_str(&row.body)?;
+        super::refuse::reject(state, &group, &actor, &activity)?;
+        return Ok("refused: blocked (Reject sent)".into());
+    }
+    if db.is_follow_undone(&follow.follow_id, &actor.uri)? {
+        // A retry of a Follow its author undid since: not a new request.
+        return Ok("ignored: this Follow was undone".into());
     }
     let current = db.membership(group.id, &actor.uri)?;
+    if let Some(live) = current
+        .as_ref()
+        .filter(|m| m.state == memberships::APPROVED)
+    {
+        if live.follow_id != follow.follow_id && older(&row.body, &live.follow_json) {
+            // A late delivery of an older Follow: the member's server knows
+            // the live one, which the group's next Reject must name.
+            return Ok("ignored: older than the member's live Follow".into());
+        }
+    }
     let new_request = current.is_none();
     if current
         .as_ref()
@@ -155,6 +174,21 @@ pub fn receive(state: &Context, row: &IncomingActivity, follow: Follow) -> anyho
         String::new()
     };
     Ok(format!("pending: waiting for an admin{code_note}{told}"))
+}
+
+/// True when both Follows say when they were made (`published`) and
+/// `follow` was made before `live`. Without dates, arrival order is all
+/// there is: a newer Follow takes over (a member's server that lost its
+/// state follows again with a new id).
+fn older(follow: &str, live: &str) -> bool {
+    let published = |json: &str| {
+        serde_json::from_str::<Value>(json)
+            .ok()?
+            .get("published")
+            .and_then(Value::as_str)
+            .and_then(|p| chrono::DateTime::parse_from_rfc3339(p).ok())
+    };
+    matches!((published(follow), published(live)), (Some(f), Some(l)) if f < l)
 }
 
 /// The invite code a Follow's `instrument` carries (FEP-bebd): an

@@ -60,13 +60,28 @@ pub fn receive(
     let asker = db
         .remote_actor(&row.actor_uri)?
         .ok_or_else(|| anyhow!("signer {} not in the actor cache", row.actor_uri))?;
-    // Named after the request: a retry queues the same Reject, which the
-    // queue stores once.
     let request_id = activity
         .get("id")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let digest = sha2::Sha256::digest(format!("{}\n{request_id}", row.actor_uri).as_bytes());
+    reject(state, &group, &asker, activity)?;
+    Ok(format!("{}: {kind} {request_id} rejected", group.name))
+}
+
+/// Queues a `Reject` of `activity` from the group to `asker` (a refused
+/// request, a blocked account's Follow). Named after the request: a retry
+/// queues the same Reject, which the queue stores once.
+pub fn reject(
+    state: &Context,
+    group: &crate::db::Group,
+    asker: &crate::db::RemoteActor,
+    activity: &Value,
+) -> anyhow::Result<()> {
+    let request_id = activity
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let digest = sha2::Sha256::digest(format!("{}\n{request_id}", asker.uri).as_bytes());
     let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
     let id = format!("{}/activities/reject-{hex}", state.urls.group(&group.name));
     let reject = json!({
@@ -77,7 +92,9 @@ pub fn receive(
         "to": [asker.uri],
         "object": activity,
     });
-    db.enqueue(group.id, &id, &reject.to_string(), &[target_of(&asker)])?;
+    state
+        .db
+        .enqueue(group.id, &id, &reject.to_string(), &[target_of(asker)])?;
     state.wake_delivery.notify_one();
-    Ok(format!("{}: {kind} {request_id} rejected", group.name))
+    Ok(())
 }

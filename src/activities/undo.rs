@@ -10,6 +10,9 @@ pub enum Undo {
     /// The undone Follow, embedded (Mastodon's shape) with its target.
     Follow {
         target: String,
+        /// The undone Follow's id, remembered so a late retry of it is
+        /// not taken for a new Follow.
+        id: Option<String>,
     },
     /// A bare id: look the Follow up by id.
     FollowId(String),
@@ -44,29 +47,39 @@ pub fn verify(activity: &Value, actor: &str) -> anyhow::Result<Undo> {
         .ok_or_else(|| anyhow!("undone Follow has no object"))?;
     Ok(Undo::Follow {
         target: target.to_string(),
+        id: object.get("id").and_then(Value::as_str).map(str::to_string),
     })
 }
 
 pub fn receive(state: &Context, actor: &str, undo: Undo) -> anyhow::Result<Outcome> {
     let db = &state.db;
-    let group_id = match undo {
+    let (group_id, follow_id) = match undo {
         Undo::Other(kind) => return Ok(format!("ignored: Undo of {kind}")),
-        Undo::Follow { target } => {
+        Undo::Follow { target, id } => {
             let Some(name) = state.urls.group_name_of(&target) else {
                 return Ok("ignored: Undo of a Follow of something else".into());
             };
             match db.group_by_name(&name) {
-                Ok(g) => g.id,
+                Ok(g) => (g.id, id),
                 Err(crate::db::DbError::NotFound) => return Ok("ignored: no such group".into()),
                 Err(e) => return Err(e.into()),
             }
         }
         Undo::FollowId(id) => match db.membership_by_follow(&id, actor)? {
-            Some(m) => m.group_id,
-            None => return Ok("ignored: no such Follow".into()),
+            Some(m) => (m.group_id, Some(id)),
+            None => {
+                db.remember_undone_follow(&id, actor)?;
+                return Ok("ignored: no such Follow".into());
+            }
         },
     };
-    Ok(if db.delete_membership(group_id, actor)? {
+    let ended = db.transaction(|tx| {
+        if let Some(id) = &follow_id {
+            tx.remember_undone_follow(id, actor)?;
+        }
+        tx.delete_membership(group_id, actor)
+    })?;
+    Ok(if ended {
         "done: request cancelled or membership ended".into()
     } else {
         "ignored: not a member or requester".into()

@@ -33,13 +33,13 @@ pub struct ReplyNotice {
 }
 
 /// Publishes a group copy: the post, its Create to every member server
-/// and, if given, the note to its author (leak guard) and the reply
-/// notice, in one transaction.
+/// and, if given, the direct message to its author (leak guard) and the
+/// reply notice, in one transaction.
 pub fn publish_post(
     db: &Db,
     post: NewPost<'_>,
     create: &Outgoing,
-    note: Option<(&Outgoing, &Target)>,
+    note: Option<(NewDirect<'_>, &Target)>,
     notice: Option<&ReplyNotice>,
 ) -> DbResult<Published> {
     db.transaction(|tx| {
@@ -52,7 +52,7 @@ pub fn publish_post(
         }
         let servers = to_member_servers(tx, group_id, create)?;
         if let Some((note, target)) = note {
-            tx.enqueue(group_id, &note.id, &note.body, std::slice::from_ref(target))?;
+            tx.send_direct(note, target)?;
         }
         if let Some(n) = notice {
             if tx.claim_reply_notice(group_id, &n.recipient, &n.context, crate::db::now_ms())? {

@@ -4,8 +4,8 @@ use super::audience::visible_outside;
 use super::effects::{DirectBuilder, Published, ReplyNotice};
 use super::note::{group_note, Placement};
 use super::LeakGuard;
-use crate::db::{Db, Group, NewPost, Outgoing, Post, RemoteActor, Target};
-use crate::documents::{post_context, rfc3339};
+use crate::db::{Db, Group, NewDirect, NewPost, Outgoing, Post, RemoteActor};
+use crate::documents::post_context;
 use crate::urls::new_activity_id;
 use crate::urls::Urls;
 use anyhow::Context;
@@ -80,8 +80,16 @@ pub fn republish(
         author.followers.as_deref(),
     );
     if leaked && guard == LeakGuard::Reject {
-        let (note, target) = leak_note(urls, group, author, true);
-        db.enqueue(group.id, &note.id, &note.body, &[target])?;
+        let text = leak_note(urls, group, true);
+        let built = crate::documents::direct_message::build(urls, group, author, &text);
+        let note = NewDirect {
+            group_id: group.id,
+            recipient_uri: &author.uri,
+            note_id: &built.note_id,
+            content: &text,
+            create: &built.create,
+        };
+        db.send_direct(note, &crate::federation::fanout::target_of(author))?;
         return Ok(format!(
             "{}: refused, visible outside the group",
             group.name
@@ -137,8 +145,12 @@ pub fn republish(
         id: create_id.clone(),
         body: create.to_string(),
     };
-    let warning =
-        (leaked && guard == LeakGuard::Warn).then(|| leak_note(urls, group, author, false));
+    let warning = (leaked && guard == LeakGuard::Warn).then(|| {
+        let text = leak_note(urls, group, false);
+        let built = crate::documents::direct_message::build(urls, group, author, &text);
+        (text, built)
+    });
+    let target = crate::federation::fanout::target_of(author);
     let published = super::effects::publish_post(
         db,
         NewPost {
@@ -152,7 +164,16 @@ pub fn republish(
             note_json: &note.to_string(),
         },
         &create,
-        warning.as_ref().map(|(n, t)| (n, t)),
+        warning.as_ref().map(|(text, built)| {
+            let note = NewDirect {
+                group_id: group.id,
+                recipient_uri: &author.uri,
+                note_id: &built.note_id,
+                content: text,
+                create: &built.create,
+            };
+            (note, &target)
+        }),
         notice.as_ref(),
     )?;
     Ok(match published {
@@ -164,13 +185,10 @@ pub fn republish(
     })
 }
 
-/// A direct note from the group to the author about a post others saw.
-fn leak_note(
-    urls: &Urls,
-    group: &Group,
-    author: &RemoteActor,
-    refused: bool,
-) -> (Outgoing, Target) {
+/// The group's direct message to the author about a post others saw. A
+/// direct message like any other (`direct::outgoing`): recorded, so its
+/// note answers its id to the author's server, as welcome notes do.
+fn leak_note(urls: &Urls, group: &Group, refused: bool) -> String {
     let handle = format!(
         "@{}@{}",
         group.name,
@@ -181,37 +199,12 @@ fn leak_note(
     } else {
         "was shared with the group, but it was also visible outside it"
     };
-    let id = note_id(urls, &group.name);
-    let note = json!({
-        "id": id,
-        "type": "Note",
-        "attributedTo": urls.group(&group.name),
-        "to": [author.uri],
-        "cc": [],
-        "published": rfc3339(crate::db::now_ms()),
-        "tag": [{"type": "Mention", "href": author.uri, "name": format!("@{}", author.acct())}],
-        "content": format!(
-            "<p><a href=\"{}\" class=\"u-url mention\">@{}</a> Your post {what} (public, unlisted or \
-             followers-only). To keep group posts private, mention {handle} and choose the \
-             visibility \"Mentioned people only\". Replies default to followers-only: change it \
-             on each reply.</p>",
-            author.uri, author.username
-        ),
-    });
-    let create_id = new_activity_id(urls, &group.name);
-    let create = json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": create_id, "type": "Create", "actor": urls.group(&group.name),
-        "to": [author.uri], "object": note,
-    });
-    let target = Target {
-        sync_digest: None,
-        inbox: author.delivery_inbox().to_string(),
-        recipient: author.shared_inbox.is_none().then(|| author.uri.clone()),
-    };
-    let create = Outgoing {
-        id: create_id,
-        body: create.to_string(),
-    };
-    (create, target)
+    // Nothing about what replies default to: it differs by server
+    // (Mastodon: the parent's visibility; Mitra: direct; Misskey: the
+    // parent's audience).
+    format!(
+        "Your post {what} (public, unlisted or followers-only). To keep group posts private, \
+         mention {handle} and choose the visibility \"Mentioned people only\" (or the people \
+         you mention) on every post and reply."
+    )
 }

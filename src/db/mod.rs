@@ -38,6 +38,7 @@ mod stale_actors;
 mod states;
 mod superseded;
 mod transaction;
+mod undone_follows;
 
 pub use actors::RemoteActor;
 pub use answers::{GroupBlock, Outgoing, Removal};

@@ -157,6 +157,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    undone_follows (id) {
+        id -> BigInt,
+        follow_id -> Text,
+        actor_uri -> Text,
+        undone_at -> BigInt,
+    }
+}
+
+diesel::table! {
     deleted_originals (id) {
         id -> BigInt,
         original_id -> Text,
@@ -268,6 +277,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     group_blocks,
     deleted_originals,
     edit_marks,
+    undone_follows,
     invites,
     direct_messages,
     audit_log,

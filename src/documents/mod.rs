@@ -5,6 +5,7 @@ use crate::urls::Urls;
 use activitystreams::{context, security};
 use serde_json::{json, Value};
 
+pub mod direct_message;
 mod pages;
 pub use pages::{group_page, instance_page, invite_page, notice_page, Site};
 

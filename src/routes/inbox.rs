@@ -138,7 +138,8 @@ async fn receive(
     })
     .map_err(|e| Error::Unauthorized(e.to_string()))?;
 
-    // Refuse blocked servers before fetching anything from them. One trip
+    // Blocked servers are answered before anything is fetched from them
+    // (but for a Follow, verified to be refused, below). One trip
     // to the database in the usual case, a key seen before: the cached
     // actor, and every block that could apply, its account included.
     let mut names = vec![actor.to_string(), actor_host.clone()];
@@ -154,8 +155,12 @@ async fn receive(
             Ok((known, db.is_blocked(&names)?))
         })
         .await?;
-    if blocked {
-        return Err(Error::Forbidden);
+    // A blocked sender learns nothing from the answer: 202, so its server
+    // stops retrying. Its Follow goes on to be answered with a Reject
+    // (activities::follow), or a Misskey or Mitra account would stay
+    // "requested" for ever; anything else is dropped here.
+    if blocked && kind != "Follow" {
+        return Ok(dropped(state, "blocked", id));
     }
     let known_acct = known.as_ref().map(RemoteActor::acct);
 
@@ -174,8 +179,14 @@ async fn receive(
     limits.servers.take(&signer.domain).map_err(wait)?;
     limits.accounts.take(&signer.uri).map_err(wait)?;
     // An account not known before (or renamed) is checked now.
-    if known_acct != Some(signer.acct()) && is_blocked(state, vec![signer.acct()]).await? {
-        return Err(Error::Forbidden);
+    if kind != "Follow"
+        && known_acct != Some(signer.acct())
+        && is_blocked(state, vec![signer.acct()]).await?
+    {
+        return Ok(dropped(state, "blocked", id));
+    }
+    if REACTIONS.contains(&kind) {
+        return Ok(dropped(state, "reaction", id));
     }
     if let Some(object) = obj.get("object").filter(|o| o.is_object()) {
         if let Some(author) = object.get("attributedTo").and_then(id_of) {
@@ -212,6 +223,19 @@ async fn receive(
     }
     tracing::info!(activity_id = %id_for_log, stored, "inbox accepted");
     Ok(HttpResponse::Accepted().finish())
+}
+
+/// Reactions (Misskey sends `Like`, Pleroma and Misskey `EmojiReact`) are
+/// not forwarded: a group copy is the group's note, and telling every
+/// member who liked what is not what a reaction on a private post means.
+/// They are counted, not stored (docs/interop-mitra-misskey.md).
+const REACTIONS: [&str; 2] = ["Like", "EmojiReact"];
+
+/// 202 for an activity the group drops unstored: logged and counted.
+fn dropped(state: &Context, reason: &'static str, id: &str) -> HttpResponse {
+    state.metrics.inbox_dropped(reason);
+    tracing::info!(activity_id = %id, reason, "inbox dropped an activity");
+    HttpResponse::Accepted().finish()
 }
 
 async fn is_blocked(state: &Context, names: Vec<String>) -> Result<bool, Error> {

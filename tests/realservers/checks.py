@@ -7,14 +7,22 @@ import time
 import traceback
 
 
+# The default deadline of one check, in seconds: each suite sets it
+# (settings.wait) to what its server needs (Misskey's job queue is slow).
+WAIT = {"default": 30.0}
+
+
 class Failure(Exception):
     """What a user would see go wrong (the reason of a FAIL line)."""
 
 
-def wait_until(what, probe, timeout=30.0, interval=0.25):
+def wait_until(what, probe, timeout=None, interval=0.25):
     """Calls `probe` until it returns something truthy and returns that;
     raises Failure naming `what` (and the last value seen) at the deadline.
-    `probe` may raise Failure meaning "not yet"."""
+    `probe` may raise Failure meaning "not yet". Without `timeout`: the
+    suite's default wait."""
+    if timeout is None:
+        timeout = WAIT["default"]
     deadline = time.monotonic() + timeout
     last = None
     while True:
@@ -67,7 +75,7 @@ class Report:
         except Exception as e:  # a bug in the suite or a dead server
             detail = "".join(traceback.format_exception_only(type(e), e)).strip()
             self._fail(full, f"error: {detail}", started)
-            if "GTS_DEBUG" in os.environ:
+            if "GTS_DEBUG" in os.environ or "SUITE_DEBUG" in os.environ:
                 traceback.print_exc()
             return False, None
         took = time.monotonic() - started

@@ -1,5 +1,6 @@
-"""A member's phone app: the Mastodon client API of a GoToSocial server,
-signed in through the OAuth out-of-band flow (shared/gotosocial/README.md)."""
+"""A member's phone app on a server with the Mastodon client API
+(GoToSocial, Mitra), signed in as an app signs in: the OAuth out-of-band
+flow (GoToSocial) or the password grant (Mitra)."""
 
 import http.cookiejar
 import json
@@ -20,10 +21,15 @@ class _Session:
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
         )
 
-    def send(self, method, path, form=None, headers=None):
-        """(status, final URL, body text); HTTP errors are answers too."""
+    def send(self, method, path, form=None, headers=None, body=None):
+        """(status, final URL, body text); HTTP errors are answers too.
+        `body`: a JSON body instead of a form."""
+        headers = dict(headers or {})
         data = urllib.parse.urlencode(form, doseq=True).encode() if form is not None else None
-        req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers or {})
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
         try:
             with self.opener.open(req, timeout=30) as resp:
                 return resp.status, resp.geturl(), resp.read().decode()
@@ -31,15 +37,37 @@ class _Session:
             return e.code, e.geturl(), e.read().decode(errors="replace")
 
 
-def sign_in(base, email, password):
-    """An access token for the account, as an app gets one."""
-    s = _Session(base)
+def _register_app(s):
     status, _, body = s.send(
         "POST", "/api/v1/apps", {"client_name": "demesh-suite", "redirect_uris": OOB, "scopes": SCOPES}
     )
     if status != 200:
-        raise SystemExit(f"{base}: POST /api/v1/apps answered {status}: {body[:300]}")
-    app = json.loads(body)
+        raise SystemExit(f"{s.base}: POST /api/v1/apps answered {status}: {body[:300]}")
+    return json.loads(body)
+
+
+def sign_in_password(base, username, password):
+    """An access token through the password grant (Mitra's README)."""
+    s = _Session(base)
+    app = _register_app(s)
+    form = {
+        "grant_type": "password",
+        "username": username,
+        "password": password,
+        "client_id": app["client_id"],
+        "client_secret": app["client_secret"],
+        "scope": SCOPES,
+    }
+    status, _, body = s.send("POST", "/oauth/token", form)
+    if status != 200:
+        raise SystemExit(f"{base}: /oauth/token for {username} answered {status}: {body[:300]}")
+    return json.loads(body)["access_token"]
+
+
+def sign_in(base, email, password):
+    """An access token for the account, as an app gets one."""
+    s = _Session(base)
+    app = _register_app(s)
     query = urllib.parse.urlencode(
         {"client_id": app["client_id"], "redirect_uri": OOB, "response_type": "code", "scope": SCOPES}
     )
@@ -77,8 +105,8 @@ class App:
         self.session = _Session(base)
         self.auth = {"Authorization": f"Bearer {token}"}
 
-    def call(self, method, path, form=None, ok=(200,)):
-        status, _, body = self.session.send(method, path, form, self.auth)
+    def call(self, method, path, form=None, ok=(200,), body=None):
+        status, _, body = self.session.send(method, path, form, self.auth, body)
         if status not in ok:
             raise Failure(f"{self.name}: {method} {path} answered {status}: {body[:200]}")
         try:
@@ -92,7 +120,8 @@ class App:
 
     def lookup(self, acct):
         """The local account of `acct` (resolved remotely), or None."""
-        found = self.get("/api/v2/search", q=f"@{acct}", resolve="true", type="accounts")
+        # No `type`: with type=accounts Mitra searches only what it knows.
+        found = self.get("/api/v2/search", q=f"@{acct}", resolve="true")
         accounts = [a for a in found.get("accounts", []) if a["acct"].lower() == acct.lower()]
         return accounts[0] if accounts else None
 
@@ -120,7 +149,12 @@ class App:
         return self.call("POST", "/api/v1/statuses", form)[1]
 
     def edit(self, status_id, text):
-        return self.call("PUT", f"/api/v1/statuses/{status_id}", {"status": text})[1]
+        # JSON: Mitra refuses a form body here.
+        return self.call("PUT", f"/api/v1/statuses/{status_id}", body={"status": text})[1]
+
+    def react(self, status_id):
+        """A favourite (sent as a `Like`)."""
+        return self.call("POST", f"/api/v1/statuses/{status_id}/favourite")[1]
 
     def delete(self, status_id):
         return self.call("DELETE", f"/api/v1/statuses/{status_id}")[1]
@@ -141,11 +175,16 @@ class App:
                 return s
         return None
 
-    def mention_notification(self, text):
-        """The first mention notification whose status has `text`, or None
-        (what the app shows under Notifications)."""
-        for n in self.get("/api/v1/notifications", limit=40):
-            status = n.get("status") or {}
-            if n.get("type") == "mention" and text in status.get("content", ""):
-                return n
-        return None
+    def mentions(self, needle, by=None):
+        """The statuses of mention notifications whose text has `needle`
+        (and, with `by`, whose account is that acct), newest first: what
+        the app shows under Notifications."""
+        found = self.get("/api/v1/notifications", **{"types[]": "mention", "limit": 40})
+        return [
+            n["status"]
+            for n in found
+            if n.get("type") == "mention"
+            and n.get("status")
+            and needle in n["status"].get("content", "")
+            and (by is None or n["account"]["acct"] == by)
+        ]

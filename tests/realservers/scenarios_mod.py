@@ -1,8 +1,8 @@
-"""Moderating from the app (issue #12): a moderator on GoToSocial gets
+"""Moderating from the app (issue #12): a moderator on another server gets
 the group's notice of a request as a mention and approves by writing to
 the group; a member's command is refused.
 
-Reports are not shown here: GoToSocial sends a forwarded report as a Flag
+Reports are not shown here. GoToSocial sends a forwarded report as a Flag
 from its instance actor, whose username is its host, and on this suite's
 host:port origins it cannot send it ("…/users/127.0.0.22:8080/outbox was
 neither an inbox path nor an outbox path" in its log, tried on 0.17 with
@@ -14,14 +14,9 @@ from scenarios import members
 
 
 def _mentions(w, user, needle):
-    """The text of `user`'s mention notifications from the group that
-    contain `needle` (the group's direct messages arrive as mentions)."""
-    found = w.apps[user].get("/api/v1/notifications", **{"types[]": "mention", "limit": 40})
-    return [
-        n["status"]["content"]
-        for n in found
-        if n.get("status") and n["account"]["acct"] == w.group_acct() and needle in n["status"]["content"]
-    ]
+    """The text of `user`'s mentions from the group that contain `needle`
+    (the group's direct messages arrive as mentions)."""
+    return [m["content"] for m in w.apps[user].mentions(needle, by=w.group_acct())]
 
 
 def moderate_by_dm(w, s):

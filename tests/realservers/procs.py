@@ -1,10 +1,9 @@
-"""The processes the suite starts (GoToSocial servers, demesh), each
-stopped on exit, whatever ends the suite."""
+"""The processes a suite starts (the real servers, demesh), each stopped
+on exit, whatever ends the suite; and demesh itself, with its CLI."""
 
 import atexit
 import json
 import os
-import shutil
 import signal
 import subprocess
 import urllib.request
@@ -73,6 +72,15 @@ def tail(path, lines=15):
         return ""
 
 
+def run(cmd, what, env=None, timeout=180):
+    """Runs an admin command to its end; its stdout, or SystemExit with
+    its output (setup cannot go on without it)."""
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise SystemExit(f"{what} failed ({done.returncode}):\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return done.stdout
+
+
 def wait_ready(proc, url, log_path, what, timeout):
     def probe():
         if proc.poll() is not None:
@@ -85,58 +93,13 @@ def wait_ready(proc, url, log_path, what, timeout):
         raise SystemExit(f"{e}\n{tail(log_path)}")
 
 
-class Gts:
-    """One GoToSocial server, run through the `gts` script of
-    shared/gotosocial on its own data directory and loopback address."""
-
-    # Every check polls; GoToSocial's default limit (300 requests in
-    # 5 minutes per address) would throttle the suite, all on 127.0.0.1.
-    ENV = {"GTS_ADVANCED_RATE_LIMIT_REQUESTS": "0", "GTS_ADVANCED_THROTTLING_MULTIPLIER": "0"}
-
-    def __init__(self, script, data_dir, host, port=8080):
-        self.script, self.data_dir, self.host, self.port = script, data_dir, host, port
-        self.domain = f"{host}:{port}"
-        self.base = f"http://{self.domain}"
-        self.log = os.path.join(data_dir + ".log")
-        self.proc = None
-        self.env = {**os.environ, **self.ENV}
-
-    def _cmd(self, *args):
-        return [self.script, self.data_dir, self.host, str(self.port), *args]
-
-    def admin(self, *args):
-        done = subprocess.run(
-            self._cmd("admin", *args), env=self.env, capture_output=True, text=True, timeout=180
-        )
-        if done.returncode != 0:
-            raise SystemExit(
-                f"gotosocial admin {' '.join(args)} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
-            )
-
-    def start(self):
-        self.proc = start(self._cmd("server", "start"), self.env, self.log)
-        wait_ready(self.proc, f"{self.base}/api/v1/instance", self.log, f"GoToSocial {self.domain}", 180)
-
-    def stop(self):
-        if self.proc:
-            stop(self.proc)
-            self.proc = None
-
-    def copy_to(self, data_dir):
-        """A stopped server's data, copied: its config names its own
-        directory, so the copy's config is rewritten to name the copy."""
-        shutil.copytree(self.data_dir, data_dir)
-        config = os.path.join(data_dir, "config.yaml")
-        with open(config) as f:
-            text = f.read()
-        with open(config, "w") as f:
-            f.write(text.replace(os.path.abspath(self.data_dir), os.path.abspath(data_dir)))
-        return Gts(self.script, data_dir, self.host, self.port)
+METRICS_TOKEN = "suite-metrics"
 
 
 class Demesh:
     """`demesh serve` on a production-like origin without a port (see
-    shared/gotosocial/README.md), and its CLI on the same database."""
+    shared/gotosocial/README.md: GoToSocial needs it; Misskey checks the
+    Host header against the origin), and its CLI on the same database."""
 
     def __init__(self, binary, database_url, listen, log):
         self.binary, self.log, self.proc = binary, log, None
@@ -149,6 +112,7 @@ class Demesh:
             "DEMESH_LISTEN": listen,
             "DEMESH_BASE_URL": self.base,
             "DEMESH_ALLOW_PRIVATE_NETWORKS": "true",
+            "DEMESH_METRICS_TOKEN": METRICS_TOKEN,
             "RUST_LOG": os.environ.get("RUST_LOG", "info"),
         }
 
@@ -161,6 +125,17 @@ class Demesh:
         if self.proc:
             stop(self.proc)
             self.proc = None
+
+    def metric(self, series):
+        """The value of one /metrics series (name with its labels), 0 when
+        it is not there yet."""
+        req = urllib.request.Request(f"{self.base}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            for line in resp.read().decode().splitlines():
+                name, _, value = line.rpartition(" ")
+                if name == series:
+                    return float(value)
+        return 0.0
 
     def cli(self, *args):
         """Runs `demesh ARGS`; its stdout, or Failure with its stderr."""

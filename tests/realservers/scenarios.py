@@ -1,6 +1,7 @@
-"""What a member on GoToSocial does from the app, and what the other
-members see, one scenario per line of issue #11. Each scenario sets up
-what it needs itself, so any of them can run alone (GTS_ONLY)."""
+"""What a member does from the app, and what the other members see, one
+scenario per line of issues #11 and #25, the same on every member
+server. Each scenario sets up what it needs itself, so any of them can
+run alone (--only). `all_scenarios()` is every suite's list, in order."""
 
 from checks import expect, stays_false, wait_until
 from world import marker, not_following
@@ -131,6 +132,10 @@ def reply(w, s):
 
 
 def edit(w, s):
+    if "edit" not in w.features:
+        # Misskey has no editing (docs/interop-mitra-misskey.md).
+        print(f"SKIP {s.report.prefix}/{s.name}: the members' software cannot edit", flush=True)
+        return
     members(w, s, "alice", "bob", "erin")
     status, _, copies = s.step("setup: alice posts, bob and erin see it", lambda: w.group_post("alice", ["bob", "erin"]))
     new = marker()
@@ -158,6 +163,20 @@ def delete(w, s):
             ),
             needed=False,
         )
+
+
+def react(w, s):
+    """A member's favourite or reaction reaches the group, which drops it
+    and counts it, forwarding it to nobody (docs/interop-mitra-misskey.md)."""
+    members(w, s, "alice", "erin")
+    _, _, copies = s.step("setup: alice posts, erin sees it", lambda: w.group_post("alice", ["erin"]))
+    series = 'demesh_inbox_dropped_total{reason="reaction"}'
+    before = w.demesh.metric(series)
+    s.step("erin reacts to the group's copy from the app", lambda: w.erin.react(copies["erin"]["id"]))
+    s.step(
+        "demesh counts the reaction as dropped",
+        lambda: wait_until("the reaction counted", lambda: w.demesh.metric(series) > before),
+    )
 
 
 def post_remove(w, s):
@@ -192,3 +211,33 @@ def preapproval(w, s):
         expect(w.acct("dave") in w.members(), "dave not in `member list`")
 
     s.step("dave's follow is accepted at once", joined)
+
+
+def all_scenarios():
+    # Imported here: those modules import this one (Scenario, members).
+    import scenarios_end
+    import scenarios_mastodon
+    import scenarios_mod
+    import scenarios_rules
+
+    return [
+        ("discover", discover),
+        ("follow_requested", follow_requested),
+        ("approve", approve),
+        ("reject", reject),
+        ("post", post),
+        ("reply", reply),
+        ("edit", edit),
+        ("delete", delete),
+        ("react", react),
+        ("post_remove", post_remove),
+        ("preapproval", preapproval),
+        ("moderate_by_dm", scenarios_mod.moderate_by_dm),
+        ("rules", scenarios_rules.rules),
+        ("mastodon_fidelity", scenarios_mastodon.mastodon_fidelity),
+        ("profile_update", scenarios_end.profile_update),
+        ("leave", scenarios_end.leave),
+        ("remove_member", scenarios_end.remove_member),
+        ("block", scenarios_end.block),
+        ("group_delete", scenarios_end.group_delete),
+    ]

@@ -1,18 +1,16 @@
 """The servers and accounts of one run, and the steps scenarios share
-(finding the group, becoming a member, posting and waiting for copies)."""
+(finding the group, becoming a member, posting and waiting for copies).
+Every suite has the same people: several members on a first server and
+others on a second; each one's app is the suite's client (mastodon.App,
+or misskey's), all answering in the Mastodon API's shapes."""
 
 import secrets
 
 from checks import Failure, expect, wait_until
-from mastodon import App
 
 PASSWORD = "Very-Secret-Passw0rd!"
-# Several members on one server (g1) and others on a second (g2).
-USERS = {"g1": ["alice", "bob", "carol", "dave"], "g2": ["erin", "frank", "gina"]}
-
-
-def email(user):
-    return f"{user}@example.org"
+# Several members on one server and others on a second.
+FIRST, SECOND = ["alice", "bob", "carol", "dave"], ["erin", "frank", "gina"]
 
 
 def marker():
@@ -21,10 +19,15 @@ def marker():
 
 
 class World:
-    def __init__(self, demesh, servers, tokens):
+    """`servers`: {name: server} (each with `.domain` and `.base`);
+    `users`: {server name: [user]}; `apps`: {user: app}; `features`: what
+    the members' software can do ("edit": edit a post)."""
+
+    def __init__(self, demesh, servers, users, apps, features=()):
         self.demesh = demesh
-        self.server_of = {u: servers[s] for s, users in USERS.items() for u in users}
-        self.apps = {u: App(u, self.server_of[u].base, tokens[u]) for u in self.server_of}
+        self.server_of = {u: servers[s] for s, names in users.items() for u in names}
+        self.apps = apps
+        self.features = set(features)
         self._group_ids = {}
         self._groups = set()
 
