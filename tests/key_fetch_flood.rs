@@ -154,7 +154,7 @@ async fn a_flood_of_unverifiable_posts_reaches_the_key_host_at_most_twice(backen
     assert!(took < Duration::from_secs(1), "{took:?}");
     assert!(accepted.load(Ordering::SeqCst) <= PER_HOST);
 
-    let metrics = c.s.state.metrics.render((0, 0.0, 0), 0, 0);
+    let metrics = c.s.state.metrics.render((0, 0.0, 0), 0, (0, 0, 0), 0);
     assert!(
         metrics.contains("demesh_key_fetch_refusals_total{reason=\"client\"}"),
         "{metrics}"
