@@ -67,6 +67,9 @@ impl RateLimiter {
 /// Requests per minute one client address may make that need a signing
 /// key we do not have (each one is a fetch from the key's server; see
 /// `federation::key_gate`). Requests signed with a cached key do not count.
+/// Off, like the other inbox limits, when the per-server limit is 0
+/// (`DEMESH_SERVER_RATE_LIMIT=0`: the benchmark's thousand new followers
+/// all come from 127.0.0.1).
 pub const KEY_FETCHES_PER_MINUTE: u32 = 60;
 
 pub struct InboxLimits {
@@ -77,12 +80,18 @@ pub struct InboxLimits {
 }
 
 impl InboxLimits {
-    /// Per-minute limits from the configuration; 0 turns one off.
+    /// Per-minute limits from the configuration; 0 turns one off (a
+    /// per-server 0 also turns off the per-address key-fetch limit).
     pub fn new(per_server: u32, per_account: u32) -> InboxLimits {
+        let key_fetches = if per_server == 0 {
+            0
+        } else {
+            KEY_FETCHES_PER_MINUTE
+        };
         InboxLimits {
             servers: RateLimiter::new(per_server),
             accounts: RateLimiter::new(per_account),
-            key_fetches: RateLimiter::new(KEY_FETCHES_PER_MINUTE),
+            key_fetches: RateLimiter::new(key_fetches),
         }
     }
 }
