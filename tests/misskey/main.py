@@ -55,7 +55,7 @@ class MisskeyMembers(suite.Members):
     """Two Misskey servers started once for the whole run (each takes
     10-20 s to start): each backend gets its own demesh origin."""
 
-    features = ()
+    features = ("sends_blocked_follow",)
 
     def __init__(self, folder):
         self.script = os.path.join(folder, "misskey")

@@ -51,7 +51,7 @@ class MitraMembers(suite.Members):
     """Two Mitra servers started once for the whole run: each backend
     gets its own demesh origin, so a group is never another backend's."""
 
-    features = ("edit",)
+    features = ("edit", "sends_blocked_follow")
 
     def __init__(self, folder):
         self.script = os.path.join(folder, "mitra")

@@ -126,6 +126,15 @@ class Demesh:
             stop(self.proc)
             self.proc = None
 
+    def log_count(self, needle):
+        """How many lines of demesh's log contain `needle` (what an admin
+        reads where the CLI has nothing to show)."""
+        try:
+            with open(self.log, errors="replace") as f:
+                return sum(needle in line for line in f)
+        except OSError:
+            return 0
+
     def metric(self, series):
         """The value of one /metrics series (name with its labels), 0 when
         it is not there yet."""

@@ -79,10 +79,17 @@ def block(w, s):
     # the Block): his server shows it refused, not pending for ever, and
     # it never becomes a request.
     def refused():
+        before = w.demesh.log_count("outcome=refused: blocked (Reject sent)")
         try:
             w.frank.follow(w.group_id("frank"))
         except Failure:
             pass
+        if "sends_blocked_follow" in w.features:
+            # Mitra and Misskey send it: demesh refuses it with a Reject.
+            wait_until(
+                "demesh refusing frank's new Follow",
+                lambda: w.demesh.log_count("outcome=refused: blocked (Reject sent)") > before,
+            )
         wait_until("frank's server showing the follow refused", lambda: not_following(w, "frank"))
         expect(
             stays_false(lambda: w.acct("frank") in w.pending(), 3),

@@ -21,7 +21,8 @@ def marker():
 class World:
     """`servers`: {name: server} (each with `.domain` and `.base`);
     `users`: {server name: [user]}; `apps`: {user: app}; `features`: what
-    the members' software can do ("edit": edit a post)."""
+    the members' software can do ("edit": edit a post;
+    "sends_blocked_follow": a blocked account's follow is still sent)."""
 
     def __init__(self, demesh, servers, users, apps, features=()):
         self.demesh = demesh
