@@ -98,12 +98,11 @@ pub async fn metrics(req: HttpRequest, state: web::Data<Context>) -> Result<Http
         .await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render(
-            queue,
-            inbox_failed,
-            population,
-            state.db.storage_errors(),
-        )))
+        .body(
+            state
+                .metrics
+                .render(queue, inbox_failed, population, state.db.storage_errors()),
+        ))
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
