@@ -127,16 +127,7 @@ async fn receive(
     }
     crate::routes::limits::check_shape(&activity)?;
 
-    let headers = super::header_map(req);
-    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
-    let pending = check(&RequestParts {
-        method: req.method().as_str(),
-        scheme: state.config.base_url.scheme(),
-        path_and_query: path,
-        headers: &headers,
-        body: Some(body),
-    })
-    .map_err(|e| Error::Unauthorized(e.to_string()))?;
+    let pending = signature_of(req, state, req.method().as_str(), Some(body))?;
 
     // Blocked servers are answered before anything is fetched from them
     // (but for a Follow, verified to be refused, below). One trip
@@ -251,16 +242,7 @@ pub(super) async fn signed_get_signer(
     req: &HttpRequest,
     state: &Context,
 ) -> Result<RemoteActor, Error> {
-    let headers = super::header_map(req);
-    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
-    let pending = check(&RequestParts {
-        method: "GET",
-        scheme: state.config.base_url.scheme(),
-        path_and_query: path,
-        headers: &headers,
-        body: None,
-    })
-    .map_err(|e| Error::Unauthorized(e.to_string()))?;
+    let pending = signature_of(req, state, "GET", None)?;
     // A blocked server's key is not even fetched.
     if is_blocked(state, authority(&pending.key_id).into_iter().collect()).await? {
         return Err(Error::Forbidden);
@@ -336,17 +318,28 @@ fn signer_as_actor(
     {
         return Ok(false);
     }
-    let headers = super::header_map(req);
-    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
-    let pending = check(&RequestParts {
-        method: req.method().as_str(),
-        scheme: state.config.base_url.scheme(),
-        path_and_query: path,
-        headers: &headers,
-        body: Some(body),
-    })
-    .map_err(|e| Error::Unauthorized(e.to_string()))?;
+    let pending = signature_of(req, state, req.method().as_str(), Some(body))?;
     let owner = pending.key_id.split('#').next().unwrap_or_default();
     obj.insert("actor".into(), Value::String(owner.to_string()));
     Ok(true)
+}
+
+/// The request's signature, parsed and its digest checked, not yet
+/// verified (`verify` does that): `Unauthorized` saying what is wrong.
+fn signature_of(
+    req: &HttpRequest,
+    state: &Context,
+    method: &str,
+    body: Option<&[u8]>,
+) -> Result<PendingSignature, Error> {
+    let headers = super::header_map(req);
+    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    check(&RequestParts {
+        method,
+        scheme: state.config.base_url.scheme(),
+        path_and_query: path,
+        headers: &headers,
+        body,
+    })
+    .map_err(|e| Error::Unauthorized(e.to_string()))
 }

@@ -25,20 +25,19 @@ pub fn refuse(
     // anyone they forward it to in. Any of the group's codes counts, live
     // or not (a revoked one may be revived by mistake later).
     let text = command_text(object);
+    // The refusal answers the refused post, so Mastodon does not file it
+    // under "Filtered notifications" (issue #23).
+    let tell = |note: &str| {
+        let refused = object.get("id").and_then(Value::as_str);
+        direct::send_reply(db, urls, group, author, note, refused)
+    };
     for word in invite::code_words(&text) {
         if db.invite(group.id, word)?.is_some() {
             let note = format!(
                 "Your post was not shared with {handle}: it contains one of the group's invite \
                  codes, which must stay private. Post it again without the code."
             );
-            direct::send_reply(
-                db,
-                urls,
-                group,
-                author,
-                &note,
-                object.get("id").and_then(Value::as_str),
-            )?;
+            tell(&note)?;
             return Ok(Some(format!(
                 "{name}: not republished, contains an invite code"
             )));
@@ -64,14 +63,7 @@ pub fn refuse(
         "Your post was not shared with {handle}: this group is for announcements. {what} \
          in it."
     );
-    direct::send_reply(
-        db,
-        urls,
-        group,
-        author,
-        &note,
-        object.get("id").and_then(Value::as_str),
-    )?;
+    tell(&note)?;
     Ok(Some(format!(
         "{name}: not republished, only moderators may post"
     )))
