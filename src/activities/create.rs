@@ -156,12 +156,7 @@ pub fn receive(
             outcomes.push(refused);
             continue;
         }
-        let dm = |to: &RemoteActor, text: &str| {
-            let built = direct::outgoing::build(&state.urls, &group, to, text);
-            (built.note_id, built.create)
-        };
-        let outcome =
-            conversation::republish(db, &state.urls, &group, &author, activity, &object, &dm)?;
+        let outcome = conversation::republish(db, &state.urls, &group, &author, activity, &object)?;
         outcomes.push(outcome);
     }
     // The stored body goes when the row is finished (`finish_incoming`).

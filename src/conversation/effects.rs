@@ -16,10 +16,6 @@ pub enum Published {
     Withdrawn,
 }
 
-/// Builds the group's direct message to an account from its text: its
-/// note id and Create (`direct::build`, which this layer cannot name).
-pub type DirectBuilder<'a> = &'a dyn Fn(&crate::db::RemoteActor, &str) -> (String, Outgoing);
-
 /// The direct message that tells a parent's author of a reply (issue
 /// #23), sent with the reply's copy unless they got one for the same
 /// thread in the last 10 minutes (`db::REPLY_NOTICE_GAP_MS`).

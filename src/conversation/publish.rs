@@ -1,7 +1,7 @@
 //! Republishing, editing and deleting the group's copies.
 
 use super::audience::visible_outside;
-use super::effects::{DirectBuilder, Published, ReplyNotice};
+use super::effects::{Published, ReplyNotice};
 use super::note::{group_note, Placement};
 use super::LeakGuard;
 use crate::db::{Db, Group, NewDirect, NewPost, Outgoing, Post, RemoteActor};
@@ -56,8 +56,8 @@ pub(super) fn copies_by(db: &Db, original_id: &str, author: &str) -> anyhow::Res
         .collect())
 }
 
-/// Republishes a member's post in `group`; `dm` builds the reply notice.
-/// Returns the outcome text.
+/// Republishes a member's post in `group`, with the reply notice to the
+/// parent's author if one is due. Returns the outcome text.
 pub fn republish(
     db: &Db,
     urls: &Urls,
@@ -65,7 +65,6 @@ pub fn republish(
     author: &RemoteActor,
     activity: &Value,
     object: &Map<String, Value>,
-    dm: DirectBuilder<'_>,
 ) -> anyhow::Result<String> {
     let original_id = object
         .get("id")
@@ -113,7 +112,8 @@ pub fn republish(
             author.acct(),
             urls.group_handle(&group.name)
         );
-        let (note_id, create) = dm(&to, &text);
+        let built = crate::documents::direct_message::build(urls, group, &to, &text);
+        let (note_id, create) = (built.note_id, built.create);
         ReplyNotice {
             recipient: to.uri.clone(),
             context: context.clone(),
