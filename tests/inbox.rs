@@ -10,14 +10,6 @@ use common::{Backend, TestDb, TestServer};
 use serde_json::{json, Value};
 use std::time::{Duration, SystemTime};
 
-async fn stored(s: &TestServer, id: &str) -> bool {
-    let id = id.to_string();
-    s.db.call(move |db| db.incoming_by_activity_id(&id))
-        .await
-        .unwrap()
-        .is_some()
-}
-
 async fn refused_requests_get_their_status_and_store_nothing(backend: Backend) {
     let db = TestDb::new(backend);
     let s = TestServer::start(&db).await;
@@ -147,8 +139,8 @@ async fn refused_requests_get_their_status_and_store_nothing(backend: Backend) {
         "forged attribution"
     );
 
-    assert!(!stored(&s, &id).await, "nothing refused is stored");
-    assert!(!stored(&s, forged["id"].as_str().unwrap()).await);
+    assert!(!s.stored(&id).await, "nothing refused is stored");
+    assert!(!s.stored(forged["id"].as_str().unwrap()).await);
     assert!(s
         .cli(&["request", "list", "--json"])
         .json()
@@ -158,7 +150,7 @@ async fn refused_requests_get_their_status_and_store_nothing(backend: Backend) {
 
     // The same Follow, properly signed, is accepted.
     assert_eq!(remote.post("mallory", &inbox, &follow).await, 202);
-    assert!(stored(&s, &id).await);
+    assert!(s.stored(&id).await);
     s.stop().await;
 }
 
@@ -214,7 +206,7 @@ async fn blocked_senders_get_202_and_their_follows_a_reject(backend: Backend) {
                                  "attributedTo": spam.actor_id("bot"), "to": [club], "content": "spam"}});
     assert_eq!(spam.post("bot", &s.url("/inbox"), &post).await, 202);
     assert!(
-        !stored(&s, post["id"].as_str().unwrap()).await,
+        !s.stored(post["id"].as_str().unwrap()).await,
         "dropped unstored"
     );
     let text = metrics(&s).await;
@@ -294,7 +286,7 @@ async fn blocked_senders_get_202_and_their_follows_a_reject(backend: Backend) {
     let undo = json!({"id": format!("{}#undo/9", remote.actor_id("troll")), "type": "Undo",
                       "actor": remote.actor_id("troll"), "object": again});
     assert_eq!(remote.post("troll", &s.url("/inbox"), &undo).await, 202);
-    assert!(!stored(&s, undo["id"].as_str().unwrap()).await);
+    assert!(!s.stored(undo["id"].as_str().unwrap()).await);
     let text = metrics(&s).await;
     assert!(
         text.contains("demesh_inbox_dropped_total{reason=\"blocked\"} 2"),
@@ -331,7 +323,7 @@ async fn reactions_are_dropped_and_counted(backend: Backend) {
             202
         );
         assert!(
-            !stored(&s, like["id"].as_str().unwrap()).await,
+            !s.stored(like["id"].as_str().unwrap()).await,
             "{kind} not stored"
         );
     }

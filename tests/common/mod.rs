@@ -112,6 +112,16 @@ pub struct TestServer {
 }
 
 impl TestServer {
+    /// Whether the inbox stored the activity `id` (to be processed).
+    pub async fn stored(&self, id: &str) -> bool {
+        let id = id.to_string();
+        self.db
+            .call(move |db| db.incoming_by_activity_id(&id))
+            .await
+            .unwrap()
+            .is_some()
+    }
+
     pub async fn start(db: &TestDb) -> TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         TestServer::start_at(db, listener).await
