@@ -9,22 +9,6 @@ use common::club::{alice_posts, arrived, club};
 use common::dm::text;
 use common::Backend;
 
-async fn page(url: &str, method: reqwest::Method, accept: &str) -> (u16, String, String) {
-    let res = common::http()
-        .request(method, url)
-        .header("accept", accept)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let ctype = res
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    (status, ctype, res.text().await.unwrap())
-}
-
 async fn browsers_get_pages_and_head_works(backend: Backend) {
     let c = club(backend).await;
     let html = "text/html,application/xhtml+xml";
@@ -42,7 +26,7 @@ async fn browsers_get_pages_and_head_works(backend: Backend) {
     let create = got.activity["id"].as_str().unwrap().to_string();
 
     // A copy's address, as Mastodon's "Open original page" opens it.
-    let (status, ctype, body) = page(&copy, reqwest::Method::GET, html).await;
+    let (status, ctype, body) = common::request(&copy, reqwest::Method::GET, html).await;
     assert_eq!(status, 404);
     assert!(ctype.starts_with("text/html"), "{ctype}");
     assert!(
@@ -53,20 +37,21 @@ async fn browsers_get_pages_and_head_works(backend: Backend) {
         !body.contains("alice") && !body.contains(said.trim_start_matches("@")),
         "{body}"
     );
-    let (status, ctype, body) = page(&create, reqwest::Method::GET, html).await;
+    let (status, ctype, body) = common::request(&create, reqwest::Method::GET, html).await;
     assert_eq!(
         (status, ctype.starts_with("text/html")),
         (404, true),
         "{body}"
     );
     // Servers still get JSON.
-    let (status, ctype, _) = page(&copy, reqwest::Method::GET, "application/activity+json").await;
+    let (status, ctype, _) =
+        common::request(&copy, reqwest::Method::GET, "application/activity+json").await;
     assert_eq!((status, ctype.starts_with("application/json")), (404, true));
 
     // The group's page and its collections' show how to join, and the question.
     for path in ["", "/followers", "/outbox", "/following"] {
         let (status, ctype, body) =
-            page(&format!("{}{path}", c.group), reqwest::Method::GET, html).await;
+            common::request(&format!("{}{path}", c.group), reqwest::Method::GET, html).await;
         assert_eq!(
             (status, ctype.starts_with("text/html")),
             (200, true),
@@ -78,17 +63,18 @@ async fn browsers_get_pages_and_head_works(backend: Backend) {
         );
     }
     let (status, ctype, _) =
-        page(&c.group, reqwest::Method::GET, "application/activity+json").await;
+        common::request(&c.group, reqwest::Method::GET, "application/activity+json").await;
     assert_eq!(
         (status, ctype.starts_with("application/activity+json")),
         (200, true)
     );
 
     // Unknown and deleted groups.
-    let (status, ctype, body) = page(&c.s.url("/groups/nobody"), reqwest::Method::GET, html).await;
+    let (status, ctype, body) =
+        common::request(&c.s.url("/groups/nobody"), reqwest::Method::GET, html).await;
     assert_eq!((status, ctype.starts_with("text/html")), (404, true));
     assert!(body.contains("No such group"), "{body}");
-    let (status, _, _) = page(
+    let (status, _, _) = common::request(
         &c.s.url("/groups/nobody/posts/1"),
         reqwest::Method::GET,
         html,
@@ -97,10 +83,11 @@ async fn browsers_get_pages_and_head_works(backend: Backend) {
     assert_eq!(status, 404);
     c.s.cli(&["group", "create", "gone"]).ok();
     c.s.cli(&["group", "delete", "gone", "--yes"]).ok();
-    let (status, ctype, body) = page(&c.s.url("/groups/gone"), reqwest::Method::GET, html).await;
+    let (status, ctype, body) =
+        common::request(&c.s.url("/groups/gone"), reqwest::Method::GET, html).await;
     assert_eq!((status, ctype.starts_with("text/html")), (410, true));
     assert!(body.contains("deleted"), "{body}");
-    let (status, _, _) = page(
+    let (status, _, _) = common::request(
         &c.s.url("/groups/gone"),
         reqwest::Method::GET,
         "application/activity+json",
@@ -113,10 +100,10 @@ async fn browsers_get_pages_and_head_works(backend: Backend) {
         c.s.cli(&["invite", "create", "club", "--json", "--uses", "1"])
             .json();
     let link = inv["link"].as_str().unwrap().to_string();
-    let (status, _, body) = page(&link, reqwest::Method::GET, html).await;
+    let (status, _, body) = common::request(&link, reqwest::Method::GET, html).await;
     assert_eq!(status, 200);
     assert!(body.contains("Which book did you last read?"), "{body}");
-    let (status, ctype, body) = page(
+    let (status, ctype, body) = common::request(
         &format!("{}/invite/AAAAAAAAAAAAAAAAAAAAAA", c.group),
         reqwest::Method::GET,
         "*/*",
@@ -126,13 +113,13 @@ async fn browsers_get_pages_and_head_works(backend: Backend) {
     assert!(body.contains("No such invitation"), "{body}");
     c.s.cli(&["invite", "revoke", "club", inv["code"].as_str().unwrap()])
         .ok();
-    let (status, ctype, body) = page(&link, reqwest::Method::GET, html).await;
+    let (status, ctype, body) = common::request(&link, reqwest::Method::GET, html).await;
     assert_eq!((status, ctype.starts_with("text/html")), (410, true));
     assert!(
         body.contains("no longer works") && body.contains(&format!("href=\"{}\"", c.group)),
         "{body}"
     );
-    let (status, _, _) = page(
+    let (status, _, _) = common::request(
         &c.s.url("/groups/nobody/invite/x"),
         reqwest::Method::GET,
         html,
@@ -147,11 +134,11 @@ async fn browsers_get_pages_and_head_works(backend: Backend) {
         (c.group.as_str(), "application/activity+json", 200),
         (link.as_str(), html, 410),
     ] {
-        let (status, _, body) = page(url, reqwest::Method::HEAD, accept).await;
+        let (status, _, body) = common::request(url, reqwest::Method::HEAD, accept).await;
         assert_eq!((status, body.as_str()), (want, ""), "HEAD {url} ({accept})");
     }
     for path in ["/", "/healthz", "/.well-known/nodeinfo"] {
-        let (status, _, _) = page(&c.s.url(path), reqwest::Method::HEAD, "*/*").await;
+        let (status, _, _) = common::request(&c.s.url(path), reqwest::Method::HEAD, "*/*").await;
         assert_eq!(status, 200, "HEAD {path}");
     }
 }

@@ -4,25 +4,13 @@
 
 mod common;
 
-use common::{http, Backend, TestDb, TestServer};
+use common::{Backend, TestDb, TestServer};
 use serde_json::Value;
 
 const AP: &str = "application/activity+json";
 
 async fn get(url: &str, accept: &str) -> (u16, String, String) {
-    let res = http()
-        .get(url)
-        .header("Accept", accept)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let ctype = res
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    (status, ctype, res.text().await.unwrap())
+    common::request(url, reqwest::Method::GET, accept).await
 }
 
 async fn started_with_club(backend: Backend) -> (TestDb, TestServer) {

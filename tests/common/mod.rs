@@ -285,6 +285,23 @@ pub async fn get_activity_json(url: &str) -> serde_json::Value {
         .unwrap()
 }
 
+/// `method` on `url` with an `Accept` header: (status, content type, body).
+pub async fn request(url: &str, method: reqwest::Method, accept: &str) -> (u16, String, String) {
+    let res = http()
+        .request(method, url)
+        .header("accept", accept)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let ctype = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, ctype, res.text().await.unwrap())
+}
+
 pub fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
