@@ -129,10 +129,7 @@ async fn production_mode_refuses_private_addresses(backend: Backend) {
 
 async fn health_and_metrics(backend: Backend) {
     let db = TestDb::new(backend);
-    let s = TestServer::start_configured(&db, TcpListener::bind("127.0.0.1:0").unwrap(), |c| {
-        c.metrics_token = Some("s3cret".into());
-    })
-    .await;
+    let s = TestServer::start_with_metrics(&db).await;
     s.cli(&["group", "create", "club"]).ok();
     let http = common::http();
     let health = http.get(s.url("/healthz")).send().await.unwrap();
@@ -165,15 +162,7 @@ async fn health_and_metrics(backend: Backend) {
         }
         assert_eq!(req.send().await.unwrap().status().as_u16(), 404, "{auth:?}");
     }
-    let text = http
-        .get(s.url("/metrics"))
-        .header("authorization", "Bearer s3cret")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = s.metrics().await;
     for line in [
         "demesh_inbox_requests_total{status=\"202\"} 1",
         "demesh_inbox_requests_total{status=\"400\"} 1",

@@ -154,32 +154,13 @@ async fn refused_requests_get_their_status_and_store_nothing(backend: Backend) {
     s.stop().await;
 }
 
-async fn metrics(s: &TestServer) -> String {
-    common::http()
-        .get(s.url("/metrics"))
-        .header("authorization", "Bearer s3cret")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
 /// A blocked sender's answer is 202 whatever it sends, so its server stops
 /// retrying (Mitra retries a 403 for hours) and learns nothing. Its Follow
 /// is answered with a Reject (Misskey otherwise shows the request pending
 /// for ever); anything else is dropped, unstored, and counted.
 async fn blocked_senders_get_202_and_their_follows_a_reject(backend: Backend) {
     let db = TestDb::new(backend);
-    let s = TestServer::start_configured(
-        &db,
-        std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
-        |c| {
-            c.metrics_token = Some("s3cret".into());
-        },
-    )
-    .await;
+    let s = TestServer::start_with_metrics(&db).await;
     s.cli(&["group", "create", "club"]).ok();
     let club = s.url("/groups/club");
     let spam = FakeRemote::start();
@@ -209,7 +190,7 @@ async fn blocked_senders_get_202_and_their_follows_a_reject(backend: Backend) {
         !s.stored(post["id"].as_str().unwrap()).await,
         "dropped unstored"
     );
-    let text = metrics(&s).await;
+    let text = s.metrics().await;
     assert!(
         text.contains("demesh_inbox_dropped_total{reason=\"blocked\"} 1"),
         "{text}"
@@ -287,7 +268,7 @@ async fn blocked_senders_get_202_and_their_follows_a_reject(backend: Backend) {
                       "actor": remote.actor_id("troll"), "object": again});
     assert_eq!(remote.post("troll", &s.url("/inbox"), &undo).await, 202);
     assert!(!s.stored(undo["id"].as_str().unwrap()).await);
-    let text = metrics(&s).await;
+    let text = s.metrics().await;
     assert!(
         text.contains("demesh_inbox_dropped_total{reason=\"blocked\"} 2"),
         "{text}"
@@ -299,14 +280,7 @@ async fn blocked_senders_get_202_and_their_follows_a_reject(backend: Backend) {
 /// forwarded to anyone: answered 202, not stored, counted.
 async fn reactions_are_dropped_and_counted(backend: Backend) {
     let db = TestDb::new(backend);
-    let s = TestServer::start_configured(
-        &db,
-        std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
-        |c| {
-            c.metrics_token = Some("s3cret".into());
-        },
-    )
-    .await;
+    let s = TestServer::start_with_metrics(&db).await;
     s.cli(&["group", "create", "club"]).ok();
     let club = s.url("/groups/club");
     let remote = FakeRemote::start();
@@ -327,7 +301,7 @@ async fn reactions_are_dropped_and_counted(backend: Backend) {
             "{kind} not stored"
         );
     }
-    let text = metrics(&s).await;
+    let text = s.metrics().await;
     assert!(
         text.contains("demesh_inbox_dropped_total{reason=\"reaction\"} 2"),
         "{text}"

@@ -112,6 +112,28 @@ pub struct TestServer {
 }
 
 impl TestServer {
+    /// A server whose `/metrics` answers the token `s3cret` (`metrics`).
+    pub async fn start_with_metrics(db: &TestDb) -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        TestServer::start_configured(db, listener, |c| {
+            c.metrics_token = Some("s3cret".into());
+        })
+        .await
+    }
+
+    /// The `/metrics` text of a server from `start_with_metrics`.
+    pub async fn metrics(&self) -> String {
+        http()
+            .get(self.url("/metrics"))
+            .header("authorization", "Bearer s3cret")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Whether the inbox stored the activity `id` (to be processed).
     pub async fn stored(&self, id: &str) -> bool {
         let id = id.to_string();
